@@ -3,6 +3,7 @@ module github.com/strata-db/strata
 go 1.25
 
 require (
+	github.com/apple/foundationdb/bindings/go v0.0.0-20260629183922-51e1c42eb9a8
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/google/uuid v1.6.0
 	github.com/urfave/cli/v3 v3.14.0
