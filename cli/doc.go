@@ -1,0 +1,66 @@
+// Package cli is the strata command line: an urfave/cli v3 command tree
+// that parses arguments, calls the layer functions and prints the results.
+// It holds no data-model logic of its own.
+//
+// # Basics
+//
+// NewCommand builds the tree with the streams it uses, so that tests run it
+// in process against their own buffers; Run runs it and turns the outcome
+// into an exit code, printing any error to stderr as one line starting with
+// "strata: ". cmd/strata is main around Run; it links in the engines (the
+// embedded one always, FoundationDB's with -tags fdb), which register their
+// URL schemes with layer.Register. This package imports no engine.
+//
+// The commands:
+//
+//	strata raw get KEY
+//	strata raw set KEY VALUE            (--value-literal, --value-file FILE)
+//	strata raw clear KEY                (--range BEGIN END, --prefix KEY)
+//	strata raw clear-range BEGIN END
+//	strata raw range BEGIN END          (--prefix KEY, --limit N, --reverse)
+//	strata raw count BEGIN END          (--prefix KEY)
+//	strata status
+//	strata completion bash|zsh|fish|pwsh
+//
+// with the global flags --db URL (or $STRATA_DB; default ./strata-data),
+// --output table|json|tsv (default: table on a terminal, tsv otherwise) and
+// --timeout DURATION (applied to every transaction, both through its
+// context and its timeout option).
+//
+// Keys are tuple literals, such as ("users", 42), packed with the
+// FoundationDB tuple encoding (package layer/tuple), or raw:"\x01..." for
+// bytes taken as they are; LiteralSyntax is the full grammar, ParseTuple,
+// ParseKey, FormatTuple and FormatKey implement it. Keys print in the same
+// syntax, so any printed key can be pasted back as an argument. Values are
+// stored as the bytes of the argument unless --value-literal asks for the
+// key syntax.
+//
+// Every transaction goes through layer.Transact or layer.ReadTransact, the
+// one retry loop. Scans (raw range, raw count, the key count of status) run
+// in pages of at most 10,000 rows, 16 MiB or one second per transaction,
+// each page continuing after the last key of the one before, so that no
+// transaction approaches FoundationDB's five-second limit.
+//
+// # Exit codes
+//
+//	0    success
+//	1    failure (a database or I/O error)
+//	2    usage error: unknown command or flag, wrong arguments, malformed
+//	     literal, key or value over FoundationDB's limits; nothing was written
+//	3    database unavailable: locked by another process, unknown engine
+//	4    not found (raw get)
+//	5    transaction timed out (--timeout)
+//	130  interrupted
+//
+// # Caveats
+//
+//   - A paged scan is not one snapshot: each page reads at its own read
+//     version, so a scan racing with writers may miss or include their keys
+//     (each row it prints did exist at its page's version).
+//   - Table output sizes its columns on the first 1,000 rows and keeps those
+//     widths, so that long scans stream.
+//   - A literal that starts with '-' and a letter (-inf) reads as a flag;
+//     put it in parentheses, (-inf), or after "--".
+//   - Table and tsv output show values as text when they are printable
+//     UTF-8; json output carries the exact bytes in base64.
+package cli
