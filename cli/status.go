@@ -44,9 +44,7 @@ func status(ctx context.Context, cmd *ucli.Command) (err error) {
 		return err
 	}
 	defer s.close(&err)
-	// Begin nil is the empty key. (A non-nil empty begin key trips a Pebble
-	// invariant check in the embedded engine under -race, as of this writing.)
-	all := layer.KeyRange{Begin: nil, End: layer.SystemKeyPrefix}
+	all := layer.KeyRange{Begin: []byte{}, End: layer.SystemKeyPrefix}
 	type info struct{ version, size int64 }
 	in, err := readTx(ctx, s, func(tx layer.ReadTx) (info, error) {
 		v := tx.GetReadVersion()

@@ -83,9 +83,15 @@ var (
 	ErrVersionInvalid error = Error{2011}
 	// ErrRangeLimitsInvalid (2012) means a range read's limit is negative.
 	ErrRangeLimitsInvalid error = Error{2012}
+	// ErrTooManyWatches (1032) means the database's limit on outstanding
+	// watches was reached.
+	ErrTooManyWatches error = Error{1032}
 	// ErrUsedDuringCommit (2017) means the transaction was used while its
 	// commit was outstanding.
 	ErrUsedDuringCommit error = Error{2017}
+	// ErrTransactionInvalidVersion (2020) means a versionstamp was asked of
+	// a transaction whose commit failed.
+	ErrTransactionInvalidVersion error = Error{2020}
 	// ErrNoCommitVersion (2021) means a versionstamp or committed version was
 	// asked of a transaction that did not commit any write.
 	ErrNoCommitVersion error = Error{2021}
@@ -96,6 +102,9 @@ var (
 	ErrKeyTooLarge error = Error{2102}
 	// ErrValueTooLarge (2103) means a value is longer than 100,000 bytes.
 	ErrValueTooLarge error = Error{2103}
+	// ErrExactModeWithoutLimits (2210) means a range read asked for
+	// StreamingModeExact without a limit.
+	ErrExactModeWithoutLimits error = Error{2210}
 	// ErrInternal (4100) means an engine hit a condition that indicates a
 	// bug or corrupted storage.
 	ErrInternal error = Error{4100}

@@ -192,7 +192,9 @@ type ReadTx interface {
 	// GetKey resolves a key selector to a key. A selector that runs past
 	// either end of the database resolves to "" or "\xff".
 	GetKey(sel KeySelector) Future[[]byte]
-	// GetRange reads a range of keys.
+	// GetRange reads a range of keys. The read runs when All or Slice is
+	// called, and each call runs it again. A range whose begin resolves
+	// after its end is empty, as in FoundationDB.
 	GetRange(r Range, opts RangeOptions) RangeResult
 	// GetReadVersion returns the version at which this transaction reads.
 	GetReadVersion() Future[int64]
@@ -266,7 +268,9 @@ type Tx interface {
 	// this transaction saw. It becomes active when the transaction commits.
 	Watch(key []byte) Watch
 	// GetVersionstamp returns the 10-byte versionstamp this transaction
-	// commits with; the future resolves after a successful commit.
+	// commits with. Call it before Commit (afterwards it fails with 2017);
+	// the future resolves after a successful commit, fails with 2021 for a
+	// transaction that wrote nothing and with 2020 if the commit failed.
 	GetVersionstamp() Future[[]byte]
 	// GetCommittedVersion returns the version at which this transaction
 	// committed; -1 for a read-only transaction.
@@ -292,7 +296,10 @@ type Tx interface {
 	// FoundationDB's backoff, resets the transaction for the next attempt
 	// and returns nil; otherwise it returns err.
 	OnError(err error) error
-	// Reset returns the transaction to its initial state, options aside.
+	// Reset returns the transaction to its initial state: no read version,
+	// no writes, no conflict ranges. The timeout, retry limit and size limit
+	// options are kept (FoundationDB clears them on reset; its adapter sets
+	// them again).
 	Reset()
 	// Cancel makes every pending and future operation of the transaction
 	// fail with ErrTransactionCancelled.
@@ -304,6 +311,7 @@ type DB interface {
 	// CreateTransaction starts a transaction. Most code calls Transact or
 	// ReadTransact instead, which retry.
 	CreateTransaction() (Tx, error)
-	// Close releases the database. Transactions still running fail.
+	// Close releases the database. Transactions still running fail with an
+	// error matching ErrTransactionCancelled.
 	Close() error
 }

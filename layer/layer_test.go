@@ -37,7 +37,7 @@ func TestErrorFormatAndIs(t *testing.T) {
 
 func TestPredicates(t *testing.T) {
 	tests := []struct {
-		err                                      error
+		err                                     error
 		retryable, retryableNotCommitted, mayBe bool
 	}{
 		{ErrTransactionTooOld, true, true, false},
@@ -127,7 +127,7 @@ func TestSelectors(t *testing.T) {
 		}
 	}
 	b, e := KeyRange{Begin: []byte("a"), End: []byte("z")}.Selectors()
-	if (string(b.Key) != "a" || string(e.Key) != "z" || b.Offset != 1 || e.Offset != 1) {
+	if string(b.Key) != "a" || string(e.Key) != "z" || b.Offset != 1 || e.Offset != 1 {
 		t.Errorf("KeyRange selectors %+v %+v", b, e)
 	}
 }

@@ -45,7 +45,7 @@ const (
 
 // errInvalidVersion is transaction_invalid_version (2020), the versionstamp
 // of a transaction whose commit failed.
-var errInvalidVersion error = layer.Error{Code: 2020}
+var errInvalidVersion = layer.ErrTransactionInvalidVersion
 
 type commitReq struct {
 	t       *tx

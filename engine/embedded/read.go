@@ -354,7 +354,7 @@ func (t *tx) getRange(r layer.Range, opts layer.RangeOptions, snapshot bool) lay
 	case opts.Limit < 0:
 		rr.err = layer.ErrRangeLimitsInvalid
 	case opts.Mode == layer.StreamingModeExact && opts.Limit == 0:
-		rr.err = layer.Error{Code: 2210}
+		rr.err = layer.ErrExactModeWithoutLimits
 	case bytes.Compare(b.Key, maxUserKeyEnd) > 0 || bytes.Compare(e.Key, maxUserKeyEnd) > 0:
 		rr.err = layer.ErrKeyOutsideLegalRange
 	}

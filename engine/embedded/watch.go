@@ -15,7 +15,7 @@ import (
 // database (too_many_watches, 1032, beyond it).
 const maxWatches = 10_000
 
-var errTooManyWatches error = layer.Error{Code: 1032}
+var errTooManyWatches = layer.ErrTooManyWatches
 
 // watch implements layer.Watch. Until its transaction commits it is only
 // remembered by the transaction; the commit registers it with the database

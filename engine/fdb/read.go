@@ -87,7 +87,7 @@ func (r reader) GetRange(rng layer.Range, opts layer.RangeOptions) (res layer.Ra
 	case opts.Limit < 0:
 		return rangeResult{err: layer.ErrRangeLimitsInvalid}
 	case opts.Mode == layer.StreamingModeExact && opts.Limit == 0:
-		return rangeResult{err: layer.Error{Code: 2210}} // exact_mode_without_limits
+		return rangeResult{err: layer.ErrExactModeWithoutLimits}
 	}
 	if err := r.t.pending(); err != nil {
 		return rangeResult{err: err}
