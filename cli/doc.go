@@ -19,6 +19,8 @@
 //	strata raw clear-range BEGIN END
 //	strata raw range BEGIN END          (--prefix KEY, --limit N, --reverse)
 //	strata raw count BEGIN END          (--prefix KEY)
+//	strata raw export [BEGIN END]       (--prefix KEY, --out FILE)
+//	strata raw import                   (--in FILE, --check)
 //	strata status
 //	strata completion bash|zsh|fish|pwsh
 //

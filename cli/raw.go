@@ -105,6 +105,8 @@ func rawCommand() *ucli.Command {
 				Flags:     []ucli.Flag{prefix()},
 				Action:    rawCount,
 			},
+			rawExportCommand(),
+			rawImportCommand(),
 		},
 	}
 }

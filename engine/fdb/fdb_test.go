@@ -5,6 +5,7 @@ package fdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -33,43 +34,45 @@ const (
 )
 
 // A clusterSource finds a cluster for the tests: the location of its
-// cluster file ("" is the default one), or ok false with what it lacks.
-// A source may start the cluster; it stops it with t.Cleanup (t is the
-// test that first asked).
+// cluster file ("" is the default one), or ok false with what is missing
+// for it to have one (a phrase for the skip message), or an error when it
+// should have one but failed. A source that starts a cluster registers
+// what stops it with atExit: the cluster serves every test of the package.
 type clusterSource struct {
 	name string
-	find func(t *testing.T) (location string, ok bool, missing string)
+	find func(t *testing.T) (location string, ok bool, missing string, err error)
 }
 
-// clusterSources are tried in order. A testcontainers-go source (starting
-// foundationdb/foundationdb:7.3.x, writing a cluster file with the
-// container's IP, running fdbcli --exec "configure new single memory" and
-// waiting until the database is available; missing = "a Docker engine")
-// belongs in its own file, container_test.go, appending itself in an init
-// function, so that this file needs no Docker dependency.
+// clusterSources are tried in order. The testcontainers-go source (in
+// container_test.go, which appends itself in an init function so that
+// this file needs no Docker dependency) comes last: it starts
+// foundationdb/foundationdb:7.3.x when no cluster is named.
 var clusterSources = []clusterSource{
 	{name: envClusterFile, find: fromClusterFileEnv},
 	{name: envTestDB, find: fromTestDBEnv},
 }
 
-func fromClusterFileEnv(t *testing.T) (string, bool, string) {
+// atExit holds what TestMain runs after the tests, in reverse order.
+var atExit []func()
+
+func fromClusterFileEnv(t *testing.T) (string, bool, string, error) {
 	path := os.Getenv(envClusterFile)
 	if path == "" {
-		return "", false, envClusterFile + " (a cluster file path)"
+		return "", false, envClusterFile + " is not set (a cluster file path)", nil
 	}
-	return path, true, ""
+	return path, true, "", nil
 }
 
-func fromTestDBEnv(t *testing.T) (string, bool, string) {
+func fromTestDBEnv(t *testing.T) (string, bool, string, error) {
 	url := os.Getenv(envTestDB)
 	if url == "" {
-		return "", false, envTestDB + " (an fdb: URL)"
+		return "", false, envTestDB + " is not set (an fdb: URL)", nil
 	}
 	scheme, location := layer.ParseURL(url)
 	if scheme != "fdb" {
-		return "", false, envTestDB + " with the fdb scheme (it is " + url + ")"
+		return "", false, envTestDB + " is not an fdb: URL (it is " + url + ")", nil
 	}
-	return location, true, ""
+	return location, true, "", nil
 }
 
 // shared is the DB every test of the package uses, opened once.
@@ -98,7 +101,10 @@ func findAndOpen(t *testing.T) (db *DB, location, skip string, err error) {
 	var missing []string
 	found := false
 	for _, src := range clusterSources {
-		loc, ok, why := src.find(t)
+		loc, ok, why, err := src.find(t)
+		if err != nil {
+			return nil, "", "", fmt.Errorf("fdb: %s: %w", src.name, err)
+		}
 		if ok {
 			location, found = loc, true
 			t.Logf("fdb: testing against %s (from %s)", describeClusterFile(loc), src.name)
@@ -107,7 +113,7 @@ func findAndOpen(t *testing.T) (db *DB, location, skip string, err error) {
 		missing = append(missing, why)
 	}
 	if !found {
-		return nil, "", "fdb: no FoundationDB cluster to test against: set " + strings.Join(missing, ", or "), nil
+		return nil, "", "fdb: no FoundationDB cluster to test against: " + strings.Join(missing, "; "), nil
 	}
 	db, err = Open(location)
 	if err != nil {
@@ -137,11 +143,15 @@ func waitAvailable(db *DB, timeout time.Duration) error {
 	return nil
 }
 
-// TestMain closes the shared database after the tests.
+// TestMain closes the shared database after the tests, then stops what
+// the cluster sources started.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.db != nil {
 		shared.db.Close()
+	}
+	for i := len(atExit) - 1; i >= 0; i-- {
+		atExit[i]()
 	}
 	os.Exit(code)
 }
