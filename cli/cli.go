@@ -30,7 +30,8 @@ const (
 	// ExitUnavailable means the database could not be opened: a directory
 	// locked by another process, an unknown engine, a cluster out of reach.
 	ExitUnavailable = 3
-	// ExitNotFound means raw get found no value at the key.
+	// ExitNotFound means raw get found no value at the key, or tuple get
+	// no such tuple in the store.
 	ExitNotFound = 4
 	// ExitTimeout means a transaction ran past --timeout.
 	ExitTimeout = 5
@@ -58,7 +59,7 @@ Exit codes:
   2    usage error: unknown command or flag, wrong arguments, malformed
        literal, key or value over the limits; nothing was written
   3    database unavailable: locked by another process, unknown engine
-  4    not found (raw get)
+  4    not found (raw get, tuple get)
   5    transaction timed out (--timeout)
   130  interrupted`
 
@@ -183,6 +184,7 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *ucli.Command {
 		Action:         groupAction,
 		Commands: []*ucli.Command{
 			rawCommand(),
+			tupleCommand(),
 			statusCommand(),
 		},
 	}

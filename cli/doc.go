@@ -21,6 +21,13 @@
 //	strata raw count BEGIN END          (--prefix KEY)
 //	strata raw export [BEGIN END]       (--prefix KEY, --out FILE)
 //	strata raw import                   (--in FILE, --check)
+//	strata tuple create STORE           (--columns NAME,... | --n N, --prefix KEY)
+//	strata tuple ls
+//	strata tuple drop STORE
+//	strata tuple add STORE ITEM...      (--value VALUE, --value-literal)
+//	strata tuple remove STORE ITEM...
+//	strata tuple get STORE ITEM...      (--value-literal)
+//	strata tuple query STORE PATTERN... (--limit N)
 //	strata status
 //	strata completion bash|zsh|fish|pwsh
 //
@@ -37,11 +44,17 @@
 // stored as the bytes of the argument unless --value-literal asks for the
 // key syntax.
 //
+// The tuple commands work on the n-tuple stores of package tuplestore,
+// registered by name in the database; ParsePattern reads their patterns,
+// tuple literals whose items may be variables: '?s "title" ?t'.
+//
 // Every transaction goes through layer.Transact or layer.ReadTransact, the
 // one retry loop. Scans (raw range, raw count, the key count of status) run
 // in pages of at most 10,000 rows, 16 MiB or one second per transaction,
 // each page continuing after the last key of the one before, so that no
-// transaction approaches FoundationDB's five-second limit.
+// transaction approaches FoundationDB's five-second limit; tuple query
+// pages the same way (10,000 matches or one second), each page resuming
+// from the continuation of the one before.
 //
 // # Exit codes
 //
@@ -50,7 +63,7 @@
 //	2    usage error: unknown command or flag, wrong arguments, malformed
 //	     literal, key or value over FoundationDB's limits; nothing was written
 //	3    database unavailable: locked by another process, unknown engine
-//	4    not found (raw get)
+//	4    not found (raw get, tuple get)
 //	5    transaction timed out (--timeout)
 //	130  interrupted
 //

@@ -24,8 +24,7 @@ func Transact[T any](ctx context.Context, db DB, fn func(tx Tx) (T, error)) (T, 
 		return zero, err
 	}
 	defer tx.Cancel()
-	stop := context.AfterFunc(ctx, tx.Cancel)
-	defer stop()
+	defer cancelWith(ctx, tx)()
 	for {
 		if err := ctx.Err(); err != nil {
 			return zero, err
@@ -52,8 +51,7 @@ func ReadTransact[T any](ctx context.Context, db DB, fn func(tx ReadTx) (T, erro
 		return zero, err
 	}
 	defer tx.Cancel()
-	stop := context.AfterFunc(ctx, tx.Cancel)
-	defer stop()
+	defer cancelWith(ctx, tx)()
 	for {
 		if err := ctx.Err(); err != nil {
 			return zero, err
@@ -66,6 +64,16 @@ func ReadTransact[T any](ctx context.Context, db DB, fn func(tx ReadTx) (T, erro
 			return zero, err
 		}
 	}
+}
+
+// cancelWith cancels tx when ctx ends, and returns the function that stops
+// watching ctx. A context that can never end (context.Background) costs
+// nothing.
+func cancelWith(ctx context.Context, tx Tx) (stop func() bool) {
+	if ctx.Done() == nil {
+		return func() bool { return false }
+	}
+	return context.AfterFunc(ctx, tx.Cancel)
 }
 
 // retryOrStop returns nil if the loop should run fn again, or the error the
