@@ -27,9 +27,10 @@ import (
 //     evaluates atomic ops against the latest state including the earlier
 //     transactions of the batch, and fills versionstamps (commit version,
 //     order in the batch);
-//  4. writes the batch with the last committed version in one Pebble
-//     commit (fsynced unless WithSync(false)), then takes a snapshot and
-//     publishes it as the new read version;
+//  4. writes the batch with the last committed version (and a renewed
+//     version lease when due) in one Pebble commit (fsynced unless
+//     WithSync(false)), then takes a snapshot and publishes it as the new
+//     read version;
 //  5. fires and registers watches, and answers each committer.
 
 const (
@@ -80,17 +81,20 @@ func rangesSize(rs []keyRange) int {
 // mutationBytes is the size of the mutations FoundationDB would send for
 // the buffer: keys and values of sets and atomic ops, bounds of clears.
 func (w *writeBuffer) mutationBytes() int {
-	n := rangesSize(w.clears.r)
+	n := 0
+	for c := w.clears.first(); c != nil; c = c.nextNode() {
+		n += len(c.key) + len(c.val)
+	}
 	for nd := w.list.first(); nd != nil; nd = nd.nextNode() {
-		switch nd.ent.base {
+		switch nd.val.base {
 		case baseSet, baseVersionstamp:
-			n += len(nd.key) + len(nd.ent.value)
+			n += len(nd.key) + len(nd.val.value)
 		case baseClear:
 			if !w.clears.contains(nd.key) {
 				n += 2*len(nd.key) + 1
 			}
 		}
-		for _, o := range nd.ent.ops {
+		for _, o := range nd.val.ops {
 			n += len(nd.key) + len(o.param)
 		}
 	}
@@ -138,7 +142,14 @@ func (t *tx) Commit() error {
 		if t.wantRV != 0 {
 			rv = t.wantRV
 		} else {
-			rv = t.db.currentReadVersion()
+			var err error
+			if rv, err = t.db.currentReadVersion(); err != nil {
+				t.db.releaseRead(t)
+				t.failWatches(err)
+				t.vs.resolve(nil, errInvalidVersion)
+				t.mu.Unlock()
+				return err
+			}
 		}
 	}
 	t.db.releaseRead(t)
@@ -154,6 +165,7 @@ func (t *tx) Commit() error {
 	}
 	t.watches = nil
 	t.pending = req
+	gen := t.gen
 	t.mu.Unlock()
 
 	t.db.submit(req)
@@ -161,7 +173,18 @@ func (t *tx) Commit() error {
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.gen != gen {
+		// Reset (or OnError) cancelled the queued request meanwhile and
+		// started a new attempt, which this must not touch.
+		for _, w := range req.watches {
+			w.fire(req.err)
+		}
+		return req.err
+	}
 	t.pending = nil
+	if t.pendingDone != nil {
+		t.pendingDone.Broadcast()
+	}
 	if req.err != nil {
 		for _, w := range req.watches {
 			w.fire(req.err)
@@ -213,6 +236,36 @@ func (db *DB) submit(r *commitReq) {
 	db.queue = append(db.queue, r)
 	db.qMu.Unlock()
 	db.signal()
+}
+
+// acquirePipeline waits until no batch is being processed and takes the
+// pipeline (busy) for work that must not interleave with a batch (lease
+// writes). It reports false if the pipeline is closed.
+func (db *DB) acquirePipeline() bool {
+	db.qMu.Lock()
+	for db.busy && !db.qClosed {
+		db.idle.Wait()
+	}
+	if db.qClosed {
+		db.qMu.Unlock()
+		return false
+	}
+	db.busy = true
+	db.qMu.Unlock()
+	return true
+}
+
+// releasePipeline ends acquirePipeline and starts the requests queued
+// meanwhile.
+func (db *DB) releasePipeline() {
+	db.qMu.Lock()
+	db.busy = false
+	more := len(db.queue) > 0
+	db.idle.Broadcast()
+	db.qMu.Unlock()
+	if more {
+		db.signal()
+	}
 }
 
 func (db *DB) signal() {
@@ -281,7 +334,7 @@ func (db *DB) processBatch(batch []*commitReq) {
 	if len(live) == 0 {
 		return
 	}
-	cv := db.beginCommit()
+	cv, lease := db.beginCommit()
 	db.res.maybePrune(cv - layer.MaxReadVersionLag)
 	// Atomic ops over stored values and watches read through the batch,
 	// which then needs an index; plain batches are cheaper.
@@ -339,6 +392,12 @@ func (db *DB) processBatch(batch []*commitReq) {
 	var vb [8]byte
 	binary.BigEndian.PutUint64(vb[:], uint64(cv))
 	_ = pb.Set(metaVersionKey, vb[:], nil)
+	if lease != 0 {
+		// The lease renewal rides on the batch's write.
+		var lb [8]byte
+		binary.BigEndian.PutUint64(lb[:], uint64(lease))
+		_ = pb.Set(metaLeaseKey, lb[:], nil)
+	}
 	if err := pb.Commit(db.wopts); err != nil {
 		// The outcome on disk is unknown; later commits are refused.
 		ferr := fmt.Errorf("embedded: writing commit batch: %v: %w", err, layer.ErrCommitUnknownResult)
@@ -353,7 +412,7 @@ func (db *DB) processBatch(batch []*commitReq) {
 		}
 		return
 	}
-	db.publish(cv, db.pdb.NewSnapshot())
+	db.publish(cv, db.pdb.NewSnapshot(), lease)
 	db.processWatches(committed)
 	for _, r := range live {
 		r.finish(r.err)
@@ -392,13 +451,13 @@ func (db *DB) applyTx(pb *pebble.Batch, r *commitReq, cv int64, order uint16) ([
 		}
 		vsKeys = append(vsKeys, fk)
 	}
-	for _, c := range w.clears.r {
-		if err := pb.DeleteRange(c.begin, c.end, nil); err != nil {
+	for c := w.clears.first(); c != nil; c = c.nextNode() {
+		if err := pb.DeleteRange(c.key, c.val, nil); err != nil {
 			return nil, wrapStorage(err)
 		}
 	}
 	for n := w.list.first(); n != nil; n = n.nextNode() {
-		e := &n.ent
+		e := &n.val
 		var v []byte
 		present := false
 		switch e.base {

@@ -35,6 +35,7 @@ func init() {
 var (
 	metaPrefix     = []byte("\xff\x00strata/")
 	metaVersionKey = []byte("\xff\x00strata/version")
+	metaLeaseKey   = []byte("\xff\x00strata/lease")
 	metaFormatKey  = []byte("\xff\x00strata/format")
 	// maxUserKeyEnd bounds every user read: "\xff".
 	maxUserKeyEnd = []byte{0xff}
@@ -113,7 +114,12 @@ type DB struct {
 	horizon  int64 // the newest version a reader may use
 	inflight bool  // a commit batch has a version > horizon but is not published
 	entries  []*snapEntry
-	lastCV   int64 // last committed version
+	lastCV   int64  // last committed version
+	lease    int64  // no version above it is handed out; persisted (see versions.go)
+	readSeq  uint64 // counts snapshot acquisitions (tx.snapSeq)
+
+	leaseWake   chan struct{} // asks leaseLoop for a renewal
+	leaseWrites atomic.Int64  // lease records written on their own (not in a commit batch)
 
 	// Commit pipeline (see commit.go).
 	qMu     sync.Mutex
@@ -129,7 +135,7 @@ type DB struct {
 
 	// Watches (see watch.go).
 	watchMu  sync.Mutex
-	watches  map[string]map[*watch]struct{}
+	watches  skiplist[map[*watch]struct{}] // by key
 	nwatches int
 	hasWatch atomic.Bool
 }
@@ -209,7 +215,12 @@ func open(fs vfs.FS, dir string, lock *pebble.Lock, opts []Option) (*DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("embedded: opening %s: %w", describe(dir), err)
 	}
-	persisted, err := readMetaVersion(pdb)
+	persisted, err := readMetaInt64(pdb, metaVersionKey, "the last committed version")
+	if err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	lease, err := readMetaInt64(pdb, metaLeaseKey, "the version lease")
 	if err != nil {
 		pdb.Close()
 		return nil, err
@@ -219,14 +230,14 @@ func open(fs vfs.FS, dir string, lock *pebble.Lock, opts []Option) (*DB, error) 
 		return nil, err
 	}
 	db := &DB{
-		pdb:     pdb,
-		dir:     dir,
-		lock:    lock,
-		cfg:     cfg,
-		wake:    make(chan struct{}, 1),
-		quit:    make(chan struct{}),
-		res:     newResolver(),
-		watches: map[string]map[*watch]struct{}{},
+		pdb:       pdb,
+		dir:       dir,
+		lock:      lock,
+		cfg:       cfg,
+		wake:      make(chan struct{}, 1),
+		leaseWake: make(chan struct{}, 1),
+		quit:      make(chan struct{}),
+		res:       newResolver(),
 	}
 	db.wopts = pebble.NoSync
 	if cfg.sync {
@@ -234,13 +245,22 @@ func open(fs vfs.FS, dir string, lock *pebble.Lock, opts []Option) (*DB, error) 
 	}
 	db.verCond = sync.NewCond(&db.verMu)
 	db.idle = sync.NewCond(&db.qMu)
-	db.clock = newVersionClock(cfg.now, persisted)
+	// Versions start above every version handed out before (the lease,
+	// and the last commit for a store written before leases existed); the
+	// first lease covers the next leaseSpan versions.
+	db.clock = newVersionClock(cfg.now, max(persisted, lease))
 	db.lastCV = persisted
 	db.horizon = persisted
+	db.lease = db.clock.now() + leaseSpan
+	if err := db.writeLease(db.lease); err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("embedded: writing the version lease: %w", err)
+	}
 	db.entries = []*snapEntry{{version: persisted, snap: pdb.NewSnapshot()}}
-	db.bg.Add(2)
+	db.bg.Add(3)
 	go db.commitLoop()
 	go db.sweepLoop()
+	go db.leaseLoop()
 	return db, nil
 }
 
@@ -251,17 +271,18 @@ func describe(dir string) string {
 	return fmt.Sprintf("database directory %q", dir)
 }
 
-func readMetaVersion(pdb *pebble.DB) (int64, error) {
-	v, closer, err := pdb.Get(metaVersionKey)
+// readMetaInt64 reads an 8-byte big-endian record (0 if absent).
+func readMetaInt64(pdb *pebble.DB, key []byte, what string) (int64, error) {
+	v, closer, err := pdb.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("embedded: reading the last committed version: %w", err)
+		return 0, fmt.Errorf("embedded: reading %s: %w", what, err)
 	}
 	defer closer.Close()
 	if len(v) != 8 {
-		return 0, fmt.Errorf("embedded: corrupt version record (%d bytes): %w", len(v), layer.ErrInternal)
+		return 0, fmt.Errorf("embedded: corrupt record of %s (%d bytes): %w", what, len(v), layer.ErrInternal)
 	}
 	return int64(binary.BigEndian.Uint64(v)), nil
 }
@@ -334,7 +355,11 @@ func (db *DB) close() error {
 	}
 	db.qMu.Unlock()
 	for _, r := range pending {
-		r.finish(errDBClosed)
+		// Cancel, a timeout or Reset may have taken a queued request back
+		// (and answered it) already.
+		if r.state.CompareAndSwap(reqQueued, reqClaimed) {
+			r.finish(errDBClosed)
+		}
 	}
 	close(db.quit)
 	db.bg.Wait()
@@ -421,7 +446,7 @@ func (db *DB) Stats() (Stats, error) {
 		st.Location = "memory"
 	}
 	db.verMu.Lock()
-	st.ReadVersion = max(db.horizon, db.clock.now())
+	st.ReadVersion = max(db.horizon, min(db.clock.now(), db.lease))
 	if db.inflight {
 		st.ReadVersion = db.horizon
 	}

@@ -77,46 +77,56 @@ func coalesce(rs []keyRange) []keyRange {
 	return out
 }
 
-// rangeSet is a set of keys kept as sorted, disjoint, non-adjacent ranges.
-// It suits the few ranges a transaction clears; operations are O(log n)
-// lookups and O(n) updates.
+// rangeSet is a set of keys kept as sorted, disjoint, non-adjacent ranges,
+// in a skiplist from each range's begin to its end: lookups, adds and
+// subtracts cost O(log n) plus the ranges they merge or remove, whatever
+// the order ranges arrive in (a transaction may clear thousands).
 type rangeSet struct {
-	r []keyRange
+	l skiplist[[]byte]
 }
 
-func (s *rangeSet) len() int { return len(s.r) }
+// rangeNode is one range of a rangeSet: [key, val).
+type rangeNode = node[[]byte]
 
-// search returns the index of the first range whose end is > k.
-func (s *rangeSet) search(k []byte) int {
-	lo, hi := 0, len(s.r)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if bytes.Compare(s.r[m].end, k) <= 0 {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+func (s *rangeSet) len() int { return s.l.n }
+
+// first returns the first range, or nil; nextNode walks on.
+func (s *rangeSet) first() *rangeNode {
+	if s.l.n == 0 {
+		return nil
 	}
-	return lo
+	return s.l.first()
+}
+
+// search returns the first range whose end is > k, or nil.
+func (s *rangeSet) search(k []byte) *rangeNode {
+	if s.l.n == 0 {
+		return nil
+	}
+	x := s.l.seekLE(k)
+	if x == nil {
+		return s.l.first()
+	}
+	if bytes.Compare(x.val, k) > 0 {
+		return x
+	}
+	return x.nextNode()
 }
 
 // contains reports whether k is in the set.
 func (s *rangeSet) contains(k []byte) bool {
-	if len(s.r) == 0 {
-		return false
-	}
-	i := s.search(k)
-	return i < len(s.r) && bytes.Compare(s.r[i].begin, k) <= 0
+	_, ok := s.rangeAt(k)
+	return ok
 }
 
 // rangeAt returns the range holding k.
 func (s *rangeSet) rangeAt(k []byte) (keyRange, bool) {
-	if len(s.r) == 0 {
+	if s.l.n == 0 {
 		return keyRange{}, false
 	}
-	i := s.search(k)
-	if i < len(s.r) && bytes.Compare(s.r[i].begin, k) <= 0 {
-		return s.r[i], true
+	x := s.l.seekLE(k)
+	if x != nil && bytes.Compare(k, x.val) < 0 {
+		return keyRange{x.key, x.val}, true
 	}
 	return keyRange{}, false
 }
@@ -126,50 +136,76 @@ func (s *rangeSet) add(b, e []byte) {
 	if bytes.Compare(b, e) >= 0 {
 		return
 	}
-	// First range that ends at or after b (touching counts), last that
-	// begins at or before e.
-	i := s.search(b)
-	if i > 0 && bytes.Equal(s.r[i-1].end, b) {
-		i--
+	// The first range that ends at or after b (touching counts).
+	var x *rangeNode
+	if s.l.n > 0 {
+		x = s.l.seekLE(b)
+		if x == nil {
+			x = s.l.first()
+		} else if bytes.Compare(x.val, b) < 0 {
+			x = x.nextNode()
+		}
 	}
-	j := i
-	for j < len(s.r) && bytes.Compare(s.r[j].begin, e) <= 0 {
-		j++
-	}
-	if i == j {
-		s.r = slices.Insert(s.r, i, keyRange{b, e})
+	if x == nil || bytes.Compare(x.key, e) > 0 {
+		n, _ := s.l.insertOwned(b)
+		n.val = e
 		return
 	}
-	nb := minKey(b, s.r[i].begin)
-	ne := maxKey(e, s.r[j-1].end)
-	s.r[i] = keyRange{nb, ne}
-	s.r = slices.Delete(s.r, i+1, j)
+	// x overlaps or touches [b, e): it absorbs [b, e) and every later range
+	// that begins at or before the new end. Lowering x's begin to b keeps
+	// the order: the range before x ends before b.
+	if bytes.Compare(b, x.key) < 0 {
+		x.key = b
+	}
+	ne := maxKey(e, x.val)
+	for y := x.nextNode(); y != nil && bytes.Compare(y.key, ne) <= 0; {
+		ne = maxKey(ne, y.val)
+		next := y.nextNode()
+		s.l.delete(y.key)
+		y = next
+	}
+	x.val = ne
 }
 
 // subtract removes [b, e) from the set.
 func (s *rangeSet) subtract(b, e []byte) {
-	if len(s.r) == 0 || bytes.Compare(b, e) >= 0 {
+	if s.l.n == 0 || bytes.Compare(b, e) >= 0 {
 		return
 	}
-	i := s.search(b)
-	var keep []keyRange
-	j := i
-	for ; j < len(s.r) && bytes.Compare(s.r[j].begin, e) < 0; j++ {
-		r := s.r[j]
-		if bytes.Compare(r.begin, b) < 0 {
-			keep = append(keep, keyRange{r.begin, b})
+	for x := s.search(b); x != nil && bytes.Compare(x.key, e) < 0; {
+		next := x.nextNode()
+		end := x.val
+		if bytes.Compare(x.key, b) < 0 {
+			// Keep [x.key, b), and [e, end) if e is inside.
+			x.val = b
+			if bytes.Compare(e, end) < 0 {
+				n, _ := s.l.insertOwned(e)
+				n.val = end
+			}
+		} else if bytes.Compare(e, end) < 0 {
+			// Keep [e, end): raising the begin keeps the order.
+			x.key = e
+		} else {
+			s.l.delete(x.key)
 		}
-		if bytes.Compare(e, r.end) < 0 {
-			keep = append(keep, keyRange{e, r.end})
+		if bytes.Compare(e, end) <= 0 {
+			return
 		}
+		x = next
 	}
-	if i == j {
-		return
+}
+
+// ranges returns the set as a slice (for tests and messages).
+func (s *rangeSet) ranges() []keyRange {
+	var out []keyRange
+	for x := s.first(); x != nil; x = x.nextNode() {
+		out = append(out, keyRange{x.key, x.val})
 	}
-	s.r = slices.Replace(s.r, i, j, keep...)
+	return out
 }
 
 func (s *rangeSet) reset() {
-	clear(s.r)
-	s.r = s.r[:0]
+	if s.l.n > 0 {
+		s.l.reset()
+	}
 }

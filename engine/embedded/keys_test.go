@@ -58,17 +58,21 @@ func TestRangeSetRandom(t *testing.T) {
 				}
 			}
 			// Invariants: sorted, disjoint, non-adjacent, non-empty.
-			for i, kr := range s.r {
+			rs := s.ranges()
+			if len(rs) != s.len() {
+				t.Fatalf("len() = %d, ranges %q", s.len(), rs)
+			}
+			for i, kr := range rs {
 				if bytes.Compare(kr.begin, kr.end) >= 0 {
-					t.Fatalf("empty range %q in %v", kr, s.r)
+					t.Fatalf("empty range %q in %v", kr, rs)
 				}
-				if i > 0 && bytes.Compare(s.r[i-1].end, kr.begin) >= 0 {
-					t.Fatalf("ranges %d and %d overlap or touch: %q", i-1, i, s.r)
+				if i > 0 && bytes.Compare(rs[i-1].end, kr.begin) >= 0 {
+					t.Fatalf("ranges %d and %d overlap or touch: %q", i-1, i, rs)
 				}
 			}
 			for _, k := range keys {
 				if s.contains(k) != model[string(k)] {
-					t.Fatalf("round %d step %d: contains(%q) = %v, want %v; set %q", round, step, k, s.contains(k), model[string(k)], s.r)
+					t.Fatalf("round %d step %d: contains(%q) = %v, want %v; set %q", round, step, k, s.contains(k), model[string(k)], rs)
 				}
 			}
 		}

@@ -64,45 +64,64 @@ func (t *tx) addReadKey(key []byte) {
 	t.reads = append(t.reads, singleKeyRange(key))
 }
 
+// appendRead adds [b, e) to the read conflict ranges, extending the last
+// one when it ends at b (a range read adds its rows one after another).
+func (t *tx) appendRead(b, e []byte) {
+	if n := len(t.reads); n > 0 && bytes.Equal(t.reads[n-1].end, b) && bytes.Compare(t.reads[n-1].begin, b) <= 0 {
+		t.reads[n-1].end = e
+		return
+	}
+	t.reads = append(t.reads, keyRange{b, e})
+}
+
 // addReadRange adds [b, e) as a read conflict range, minus the parts this
-// transaction wrote independently of the database (set or cleared), as
-// FoundationDB's updateConflictMap does. b and e must not change later.
+// transaction wrote independently of the database (set or cleared) as of
+// now, as FoundationDB's updateConflictMap does when a read's data
+// arrives. b and e must not change later.
 func (t *tx) addReadRange(b, e []byte) {
 	if bytes.Compare(b, e) >= 0 {
 		return
 	}
-	w := &t.writes
-	if w.empty() {
-		t.reads = append(t.reads, keyRange{b, e})
+	if t.writes.empty() {
+		t.appendRead(b, e)
 		return
 	}
+	t.unwritten(b, e, t.appendRead)
+}
+
+// unwritten calls emit, in order, for the parts of [b, e) that the buffer
+// does not hold independently of the database (set or cleared). The cost
+// is O(log n) plus the buffered keys and clear ranges inside [b, e).
+func (t *tx) unwritten(b, e []byte, emit func(b, e []byte)) {
+	w := &t.writes
 	pos := b
-	cl := w.clears.r
-	ci := w.clears.search(b)
+	c := w.clears.search(b)
 	n := w.list.seekGE(b)
 	for bytes.Compare(pos, e) < 0 {
 		// The next independent span: a clear range or an independently
-		// written key, whichever begins first.
-		for n != nil && !n.ent.independent() {
+		// written key, whichever begins first. Dependent keys (atomic ops
+		// over the stored value) are read, so they stay in; the walk over
+		// them stops at e.
+		for n != nil && !n.val.independent() && bytes.Compare(n.key, e) < 0 {
 			n = n.nextNode()
 		}
 		var sb, se []byte
-		haveC := ci < len(cl) && bytes.Compare(cl[ci].begin, e) < 0
+		haveC := c != nil && bytes.Compare(c.key, e) < 0
 		haveN := n != nil && bytes.Compare(n.key, e) < 0
 		switch {
-		case haveC && (!haveN || bytes.Compare(cl[ci].begin, n.key) <= 0):
-			sb, se = cl[ci].begin, cl[ci].end
-			ci++
+		case haveC && (!haveN || bytes.Compare(c.key, n.key) <= 0):
+			sb, se = c.key, c.val
+			c = c.nextNode()
 		case haveN:
 			sb = n.key
 			se = nil // keyAfter(n.key), made only if needed
 			n = n.nextNode()
 		default:
-			t.reads = append(t.reads, keyRange{pos, e})
+			emit(pos, e)
 			return
 		}
 		if bytes.Compare(sb, pos) > 0 {
-			t.reads = append(t.reads, keyRange{pos, sb})
+			emit(pos, sb)
 		}
 		if se == nil {
 			if bytes.Compare(sb, pos) >= 0 {
@@ -145,9 +164,9 @@ func (t *tx) getLocked(key []byte, snapshot bool) ([]byte, error) {
 			return nil, layer.ErrAccessedUnreadable
 		}
 		if n := w.list.find(key); n != nil {
-			switch n.ent.base {
+			switch n.val.base {
 			case baseSet:
-				return clone(n.ent.value), nil
+				return clone(n.val.value), nil
 			case baseClear:
 				return nil, nil
 			case baseVersionstamp:
@@ -158,7 +177,7 @@ func (t *tx) getLocked(key []byte, snapshot bool) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, o := range n.ent.ops {
+			for _, o := range n.val.ops {
 				v, ok = applyOp(o.typ, v, ok, o.param)
 			}
 			if !snapshot {
@@ -375,6 +394,15 @@ func (t *tx) getRange(r layer.Range, opts layer.RangeOptions, snapshot bool) lay
 }
 
 // rangeScan is one execution of a rangeResult.
+//
+// Its read conflict range is FoundationDB's for the range read (see
+// bounds), but All records it as the rows are delivered, each row's part
+// before the caller sees the row: the part up to and including a row is
+// matched against the write buffer as it was when the row was read, so
+// that writes the caller makes in the loop body (read-modify-write of each
+// row) neither remove rows they read from the conflict range nor split it
+// into a piece per row; and rows taken with iter.Pull are covered even if
+// the iteration is never stopped. finish adds the rest.
 type rangeScan struct {
 	r          *rangeResult
 	m          *mergeIter
@@ -385,6 +413,18 @@ type rangeScan struct {
 	last       []byte // last row's key (a copy)
 	exhausted  bool   // the scan reached its end
 	started    bool
+	lo, hi     []byte // the keys walked: [lo, hi)
+
+	// Recorded as rows are delivered (All): the conflict range is in
+	// t.reads from its start to pos (forward) or from pos to its end
+	// (reverse). resolved holds the parts of the ranges the selectors'
+	// resolution read (between each selector's key and the key it
+	// resolved to) that the buffer did not hold when they were read: the
+	// loop body may write there before finish.
+	covering bool
+	pos      []byte
+	resolved []keyRange
+	mutAt    int // t.writes.mutations at the first row
 }
 
 // start resolves the selectors and opens the merged iterator. Called with
@@ -415,6 +455,7 @@ func (s *rangeScan) start() error {
 		s.throughEnd = s.throughEnd || te
 	}
 	hi = minKey(hi, maxUserKeyEnd)
+	s.lo, s.hi = lo, hi
 	s.started = true
 	if bytes.Compare(lo, hi) >= 0 {
 		s.exhausted = true
@@ -469,27 +510,73 @@ func (s *rangeScan) fill(out []layer.KeyValue, maxRows int, checkAge bool) ([]la
 	return out, nil
 }
 
-// delivered records rows handed to the caller.
+// delivered records a row handed to the caller of All, and adds its part
+// of the read conflict range before the caller sees it. Called with t.mu
+// held.
 func (s *rangeScan) delivered(kv layer.KeyValue) {
 	if s.n == 0 {
 		s.first = clone(kv.Key)
 	}
 	s.last = append(s.last[:0], kv.Key...)
 	s.n++
-}
-
-// finish adds the read conflict range for what was read and closes the
-// iterator. Called with t.mu held.
-func (s *rangeScan) finish(failed bool) {
 	r, t := s.r, s.r.t
-	if s.m != nil {
-		s.m.close()
-	}
-	if failed || r.snapshot || !s.started || t.gen != r.gen {
+	if r.snapshot {
 		return
 	}
-	more := !s.exhausted
-	var rb, re []byte
+	if !s.covering {
+		// The first row: the buffer is as it was when the selectors were
+		// resolved.
+		s.covering = true
+		s.mutAt = t.writes.mutations
+		rb, re := s.bounds(true)
+		if !r.reverse {
+			s.pos = rb
+		} else {
+			s.pos = re
+		}
+		if r.bo <= 0 {
+			s.resolved = s.appendUnwritten(s.resolved, s.lo, r.bk)
+		} else if r.bo > 1 {
+			s.resolved = s.appendUnwritten(s.resolved, r.bk, minKey(keyAfter(s.lo), maxUserKeyEnd))
+		}
+		if r.eo <= 0 {
+			s.resolved = s.appendUnwritten(s.resolved, s.hi, r.ek)
+		} else if r.eo > 1 {
+			s.resolved = s.appendUnwritten(s.resolved, r.ek, minKey(keyAfter(s.hi), maxUserKeyEnd))
+		}
+	}
+	if !r.reverse {
+		ka := keyAfter(kv.Key)
+		t.addReadRange(s.pos, ka)
+		s.pos = ka
+	} else {
+		k := clone(kv.Key)
+		t.addReadRange(k, s.pos)
+		s.pos = k
+	}
+}
+
+// appendUnwritten appends to dst the parts of [b, e) the buffer does not
+// hold independently of the database, as of now.
+func (s *rangeScan) appendUnwritten(dst []keyRange, b, e []byte) []keyRange {
+	if bytes.Compare(b, e) >= 0 {
+		return dst
+	}
+	t := s.r.t
+	if t.writes.empty() {
+		return append(dst, keyRange{b, e})
+	}
+	t.unwritten(b, e, func(b, e []byte) { dst = append(dst, keyRange{b, e}) })
+	return dst
+}
+
+// bounds returns the read conflict range of the scan so far, as
+// FoundationDB computes it for a range read: the range between the
+// selectors' keys, with a limit (more: rows remain) only up to the last
+// row, extended to the rows returned, and to the ends of the keyspace when
+// a selector ran off them.
+func (s *rangeScan) bounds(more bool) (rb, re []byte) {
+	r := s.r
 	if !r.reverse {
 		if bytes.Compare(r.bk, r.ek) < 0 {
 			rb = r.bk
@@ -543,12 +630,70 @@ func (s *rangeScan) finish(failed bool) {
 		rb = []byte{}
 	}
 	re = minKey(re, maxUserKeyEnd)
-	t.addReadRange(rb, re)
+	return rb, re
+}
+
+// finish adds the rest of the read conflict range and closes the
+// iterator. Called with t.mu held.
+func (s *rangeScan) finish(failed bool) {
+	r, t := s.r, s.r.t
+	if s.m != nil {
+		s.m.close()
+	}
+	if r.snapshot || !s.started || t.gen != r.gen || t.committing {
+		return
+	}
+	if failed {
+		// Rows delivered before the failure keep their conflict ranges,
+		// and the selectors' resolution they depended on.
+		for _, p := range s.resolved {
+			t.appendRead(p.begin, p.end)
+		}
+		return
+	}
+	rb, re := s.bounds(!s.exhausted)
+	if !s.covering {
+		t.addReadRange(rb, re)
+		return
+	}
+	// The rest of the range against the buffer as it is now (what the
+	// scan walked last, or never reached), and the parts the selectors'
+	// resolution read, as they were then. If the caller wrote during the
+	// iteration, the rows it got may also depend on keys outside
+	// FoundationDB's range for the read (the scan resolved its selectors
+	// once, then walked to the bound they gave, seeing the caller's new
+	// writes): then the whole walk and the whole of the resolution are
+	// covered.
+	changed := t.writes.mutations != s.mutAt
+	if !r.reverse {
+		end := re
+		if changed && s.exhausted {
+			end = maxKey(re, s.hi)
+		}
+		t.addReadRange(s.pos, end)
+	} else {
+		begin := rb
+		if changed && s.exhausted {
+			begin = minKey(rb, s.lo)
+		}
+		t.addReadRange(begin, s.pos)
+	}
+	for _, p := range s.resolved {
+		pb, pe := p.begin, p.end
+		if !changed {
+			pb, pe = maxKey(pb, rb), minKey(pe, re)
+		}
+		if bytes.Compare(pb, pe) < 0 {
+			t.appendRead(pb, pe)
+		}
+	}
 }
 
 // All implements layer.RangeResult. Rows are read one at a time as the
 // caller asks for them (the Pebble iterator stays open between rows), so a
 // caller that stops early reads, and conflicts on, only what it received.
+// Each row's conflict range is recorded before the row is yielded (see
+// rangeScan).
 func (r *rangeResult) All() iter.Seq2[layer.KeyValue, error] {
 	return func(yield func(layer.KeyValue, error) bool) {
 		if r.err != nil {
@@ -578,11 +723,12 @@ func (r *rangeResult) All() iter.Seq2[layer.KeyValue, error] {
 				yield(layer.KeyValue{}, err)
 				return
 			}
-			t.mu.Unlock()
 			if len(out) == 0 {
+				t.mu.Unlock()
 				break
 			}
 			s.delivered(out[0])
+			t.mu.Unlock()
 			if !yield(out[0], nil) {
 				t.mu.Lock()
 				s.finish(false)
@@ -643,7 +789,7 @@ type mergeIter struct {
 	pit     *pebble.Iterator
 	reverse bool
 	lo, hi  []byte
-	wn      *node
+	wn      *wnode
 	seen    int // t.writes.mutations when wn was positioned
 	last    []byte
 	hasLast bool
@@ -773,9 +919,9 @@ func (m *mergeIter) next() (key, value []byte, ok bool, err error) {
 		if fromW {
 			var v []byte
 			present := false
-			switch wn.ent.base {
+			switch wn.val.base {
 			case baseSet:
-				v, present = wn.ent.value, true
+				v, present = wn.val.value, true
 			case baseClear:
 			case baseVersionstamp:
 				return nil, nil, false, layer.ErrAccessedUnreadable
@@ -787,7 +933,7 @@ func (m *mergeIter) next() (key, value []byte, ok bool, err error) {
 					}
 					v, present = dv, true
 				}
-				for _, o := range wn.ent.ops {
+				for _, o := range wn.val.ops {
 					v, present = applyOp(o.typ, v, present, o.param)
 				}
 			}
@@ -861,11 +1007,11 @@ func (m *mergeIter) checkUnreadable(k []byte, atEnd bool) error {
 		if m.hasLast {
 			from = m.last
 		}
-		i := u.search(from)
-		if i >= len(u.r) {
+		x := u.search(from)
+		if x == nil {
 			return nil
 		}
-		if (atEnd && bytes.Compare(u.r[i].begin, m.hi) < 0) || (!atEnd && bytes.Compare(u.r[i].begin, k) <= 0) {
+		if (atEnd && bytes.Compare(x.key, m.hi) < 0) || (!atEnd && bytes.Compare(x.key, k) <= 0) {
 			return layer.ErrAccessedUnreadable
 		}
 		return nil
@@ -878,8 +1024,7 @@ func (m *mergeIter) checkUnreadable(k []byte, atEnd bool) error {
 	if atEnd {
 		from = m.lo
 	}
-	i := u.search(from)
-	if i < len(u.r) && bytes.Compare(u.r[i].begin, to) < 0 {
+	if x := u.search(from); x != nil && bytes.Compare(x.key, to) < 0 {
 		return layer.ErrAccessedUnreadable
 	}
 	return nil

@@ -2,29 +2,31 @@ package embedded
 
 import "bytes"
 
-// The write buffer keeps a transaction's per-key mutations in a skiplist:
-// O(log n) inserts and lookups, in-order iteration both ways, and node
-// pointers that stay valid while the list grows (so a range read can
-// resume after the transaction writes more).
+// skiplist is an ordered map from byte-string keys to values of type V:
+// O(log n) inserts, deletes and lookups, in-order iteration both ways, and
+// node pointers that stay valid while the list grows (so a range read can
+// resume after the transaction writes more). Three structures use it: the
+// write buffer (per-key mutations), rangeSet (sorted disjoint ranges) and
+// the registry of watches.
 
 const maxLevel = 20
 
-type node struct {
+type node[V any] struct {
 	key  []byte
-	ent  entry
-	prev *node
-	next []*node
+	val  V
+	prev *node[V]
+	next []*node[V]
 }
 
-type skiplist struct {
-	head  node
+type skiplist[V any] struct {
+	head  node[V]
 	level int
 	n     int
 	rnd   uint64
-	links [maxLevel]*node
+	links [maxLevel]*node[V]
 }
 
-func (s *skiplist) init() {
+func (s *skiplist[V]) init() {
 	if s.head.next == nil {
 		s.head.next = s.links[:]
 		s.level = 1
@@ -32,14 +34,17 @@ func (s *skiplist) init() {
 	}
 }
 
-func (s *skiplist) reset() {
-	s.links = [maxLevel]*node{}
+func (s *skiplist[V]) reset() {
+	s.links = [maxLevel]*node[V]{}
 	s.head.next = s.links[:]
 	s.level = 1
 	s.n = 0
+	if s.rnd == 0 {
+		s.rnd = 0x9E3779B97F4A7C15
+	}
 }
 
-func (s *skiplist) randomLevel() int {
+func (s *skiplist[V]) randomLevel() int {
 	// xorshift64*
 	x := s.rnd
 	x ^= x >> 12
@@ -56,7 +61,7 @@ func (s *skiplist) randomLevel() int {
 }
 
 // seekGE returns the first node with key >= k, or nil.
-func (s *skiplist) seekGE(k []byte) *node {
+func (s *skiplist[V]) seekGE(k []byte) *node[V] {
 	if s.n == 0 {
 		return nil
 	}
@@ -70,7 +75,7 @@ func (s *skiplist) seekGE(k []byte) *node {
 }
 
 // seekLT returns the last node with key < k, or nil.
-func (s *skiplist) seekLT(k []byte) *node {
+func (s *skiplist[V]) seekLT(k []byte) *node[V] {
 	if s.n == 0 {
 		return nil
 	}
@@ -86,8 +91,25 @@ func (s *skiplist) seekLT(k []byte) *node {
 	return x
 }
 
+// seekLE returns the last node with key <= k, or nil.
+func (s *skiplist[V]) seekLE(k []byte) *node[V] {
+	if s.n == 0 {
+		return nil
+	}
+	x := &s.head
+	for i := s.level - 1; i >= 0; i-- {
+		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) <= 0; nx = x.next[i] {
+			x = nx
+		}
+	}
+	if x == &s.head {
+		return nil
+	}
+	return x
+}
+
 // find returns the node for k, or nil.
-func (s *skiplist) find(k []byte) *node {
+func (s *skiplist[V]) find(k []byte) *node[V] {
 	n := s.seekGE(k)
 	if n != nil && bytes.Equal(n.key, k) {
 		return n
@@ -96,23 +118,29 @@ func (s *skiplist) find(k []byte) *node {
 }
 
 // first returns the first node, or nil.
-func (s *skiplist) first() *node {
+func (s *skiplist[V]) first() *node[V] {
 	if s.head.next == nil {
 		return nil
 	}
 	return s.head.next[0]
 }
 
-// next returns the node after n, or nil.
-func (n *node) nextNode() *node { return n.next[0] }
+// nextNode returns the node after n, or nil.
+func (n *node[V]) nextNode() *node[V] { return n.next[0] }
 
 // prevNode returns the node before n, or nil.
-func (n *node) prevNode() *node { return n.prev }
+func (n *node[V]) prevNode() *node[V] { return n.prev }
 
 // insert returns the node for k, adding it (with a copy of k) if absent.
-func (s *skiplist) insert(k []byte) (*node, bool) {
+func (s *skiplist[V]) insert(k []byte) (*node[V], bool) { return s.insertKey(k, true) }
+
+// insertOwned is insert without the copy: the list keeps k, which must not
+// change.
+func (s *skiplist[V]) insertOwned(k []byte) (*node[V], bool) { return s.insertKey(k, false) }
+
+func (s *skiplist[V]) insertKey(k []byte, copyKey bool) (*node[V], bool) {
 	s.init()
-	var update [maxLevel]*node
+	var update [maxLevel]*node[V]
 	x := &s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
@@ -130,7 +158,10 @@ func (s *skiplist) insert(k []byte) (*node, bool) {
 		}
 		s.level = lvl
 	}
-	nd := &node{key: append([]byte(nil), k...), next: make([]*node, lvl)}
+	if copyKey {
+		k = append([]byte(nil), k...)
+	}
+	nd := &node[V]{key: k, next: make([]*node[V], lvl)}
 	for i := 0; i < lvl; i++ {
 		nd.next[i] = update[i].next[i]
 		update[i].next[i] = nd
@@ -143,4 +174,37 @@ func (s *skiplist) insert(k []byte) (*node, bool) {
 	}
 	s.n++
 	return nd, true
+}
+
+// delete removes the node for k and reports whether there was one. Other
+// nodes stay valid; the removed one still points at its old successor.
+func (s *skiplist[V]) delete(k []byte) bool {
+	if s.n == 0 {
+		return false
+	}
+	var update [maxLevel]*node[V]
+	x := &s.head
+	for i := s.level - 1; i >= 0; i-- {
+		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
+			x = nx
+		}
+		update[i] = x
+	}
+	nd := x.next[0]
+	if nd == nil || !bytes.Equal(nd.key, k) {
+		return false
+	}
+	for i := 0; i < len(nd.next); i++ {
+		if update[i].next[i] == nd {
+			update[i].next[i] = nd.next[i]
+		}
+	}
+	if nd.next[0] != nil {
+		nd.next[0].prev = nd.prev
+	}
+	for s.level > 1 && s.head.next[s.level-1] == nil {
+		s.level--
+	}
+	s.n--
+	return true
 }

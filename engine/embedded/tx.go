@@ -43,7 +43,8 @@ type tx struct {
 	wantRV             int64 // set by SetReadVersion, taken at the first read
 	snap               *snapEntry
 	snapNext, snapPrev *tx
-	expired            bool // the read version left the MVCC window
+	snapSeq            uint64 // which acquisition of snap (guarded by db.verMu and mu)
+	expired            bool   // the read version left the MVCC window
 	deferred           error
 	committing         bool // Commit was called (FoundationDB's commitStarted)
 	committed          bool
@@ -55,6 +56,8 @@ type tx struct {
 	vs                 *future[[]byte]
 	iters              []*mergeIter
 	pending            *commitReq
+	// pendingDone (on mu) is signalled when Commit clears pending.
+	pendingDone *sync.Cond
 }
 
 var (
@@ -244,9 +247,14 @@ func (t *tx) SetVersionstampedKey(key, value []byte) {
 		t.fail(layer.ErrClientInvalidOperation)
 		return
 	}
+	// As FoundationDB's getVersionstampKeyRange: the commit version is
+	// after the read version, so the stamp is at least (rv+1, 0). (With a
+	// version set by SetReadVersion and no read yet, FoundationDB uses that
+	// version; a future one could exceed the commit version, so the bound
+	// stays 0 here.)
 	var minVersion int64
 	if t.hasRV {
-		minVersion = t.rv
+		minVersion = t.rv + 1
 	}
 	t.writes.setVersionstampedKey(key, pos, value, minVersion)
 }
@@ -440,10 +448,12 @@ func (t *tx) kill(err error) {
 }
 
 // expire drops the snapshot of a transaction whose read version left the
-// window; its reads then fail with 1007.
-func (t *tx) expire() {
+// window; its reads then fail with 1007. It acts only if the transaction
+// still holds the snapshot the sweep saw (entry e, acquisition seq), not a
+// fresh one taken since by a retry.
+func (t *tx) expire(e *snapEntry, seq uint64) {
 	t.mu.Lock()
-	if t.snap != nil {
+	if t.snap != nil && t.snap == e && t.snapSeq == seq {
 		t.closeIters()
 		t.expired = true
 		t.db.releaseRead(t)
@@ -467,9 +477,31 @@ func (t *tx) failWatches(err error) {
 	t.watches = t.watches[:0]
 }
 
+// settleCommit makes sure no commit of this transaction is using its
+// write buffer, for a Reset or OnError that comes (from another goroutine)
+// while Commit waits: a commit still queued is cancelled (Commit returns
+// 1025, as FoundationDB's does when the transaction is reset); one the
+// pipeline has taken is waited for (Commit returns its outcome). Called
+// with t.mu held, which it may release while it waits.
+func (t *tx) settleCommit() {
+	for t.pending != nil {
+		p := t.pending
+		if p.state.CompareAndSwap(reqQueued, reqAborted) {
+			p.finish(layer.ErrTransactionCancelled)
+			t.pending = nil // Commit sees the new generation and leaves the state alone
+			return
+		}
+		if t.pendingDone == nil {
+			t.pendingDone = sync.NewCond(&t.mu)
+		}
+		t.pendingDone.Wait()
+	}
+}
+
 // resetAttempt discards the attempt's state; options, retries, timeout and
 // cancellation stay.
 func (t *tx) resetAttempt() {
+	t.settleCommit()
 	t.gen++
 	t.closeIters()
 	t.db.releaseRead(t)

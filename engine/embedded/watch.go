@@ -109,12 +109,11 @@ func (db *DB) registerLocked(w *watch) error {
 	if db.nwatches >= maxWatches {
 		return errTooManyWatches
 	}
-	set := db.watches[string(w.key)]
-	if set == nil {
-		set = map[*watch]struct{}{}
-		db.watches[string(w.key)] = set
+	n, _ := db.watches.insertOwned(w.key)
+	if n.val == nil {
+		n.val = map[*watch]struct{}{}
 	}
-	set[w] = struct{}{}
+	n.val[w] = struct{}{}
 	w.registered = true
 	db.nwatches++
 	db.hasWatch.Store(true)
@@ -126,10 +125,11 @@ func (db *DB) unregisterLocked(w *watch) {
 		return
 	}
 	w.registered = false
-	set := db.watches[string(w.key)]
-	delete(set, w)
-	if len(set) == 0 {
-		delete(db.watches, string(w.key))
+	if n := db.watches.find(w.key); n != nil {
+		delete(n.val, w)
+		if len(n.val) == 0 {
+			db.watches.delete(w.key)
+		}
 	}
 	db.nwatches--
 	if db.nwatches == 0 {
@@ -225,26 +225,35 @@ func (db *DB) processWatches(committed []*commitReq) {
 				}
 			}
 		}
+		// The watches on the keys of [b, e): a walk of the ordered
+		// registry, O(log n) plus the watched keys in the range.
+		addRange := func(b, e []byte) {
+			for n := db.watches.seekGE(b); n != nil && bytes.Compare(n.key, e) < 0; n = n.nextNode() {
+				add(n.val)
+			}
+		}
 		for _, r := range committed {
 			w := r.buf
-			for n := w.list.first(); n != nil; n = n.nextNode() {
-				add(db.watches[string(n.key)])
+			if w.list.n < db.watches.n {
+				for n := w.list.first(); n != nil; n = n.nextNode() {
+					if wn := db.watches.find(n.key); wn != nil {
+						add(wn.val)
+					}
+				}
+			} else {
+				// Fewer watched keys than written ones: look the other way.
+				for n := db.watches.first(); n != nil; n = n.nextNode() {
+					if w.list.find(n.key) != nil {
+						add(n.val)
+					}
+				}
 			}
 			for i := range w.vsKeys {
 				// Any watch in the possible range may be hit; compare them.
-				vk := &w.vsKeys[i]
-				for k, set := range db.watches {
-					if vk.possible.contains([]byte(k)) {
-						add(set)
-					}
-				}
+				addRange(w.vsKeys[i].possible.begin, w.vsKeys[i].possible.end)
 			}
-			for _, c := range w.clears.r {
-				for k, set := range db.watches {
-					if c.contains([]byte(k)) {
-						add(set)
-					}
-				}
+			for c := w.clears.first(); c != nil; c = c.nextNode() {
+				addRange(c.key, c.val)
 			}
 		}
 		db.watchMu.Unlock()
@@ -288,12 +297,12 @@ func (db *DB) processWatches(committed []*commitReq) {
 func (db *DB) failAllWatches(err error) {
 	db.watchMu.Lock()
 	var all []*watch
-	for _, set := range db.watches {
-		for w := range set {
+	for n := db.watches.first(); n != nil; n = n.nextNode() {
+		for w := range n.val {
 			all = append(all, w)
 		}
 	}
-	clear(db.watches)
+	db.watches.reset()
 	db.nwatches = 0
 	db.hasWatch.Store(false)
 	for _, w := range all {

@@ -34,6 +34,9 @@ type entry struct {
 	ops   []op
 }
 
+// wnode is a key of the write buffer.
+type wnode = node[entry]
+
 // independent reports whether the key's final value does not depend on the
 // database (FoundationDB adds no read conflict for reading such a key).
 func (e *entry) independent() bool { return e.base != baseDB }
@@ -53,7 +56,7 @@ type vsKeyOp struct {
 // writeBuffer is a transaction's uncommitted mutations, arranged for
 // read-your-writes lookups and merges with the database.
 type writeBuffer struct {
-	list skiplist
+	list skiplist[entry]
 	// clears are the ranges cleared by ClearRange; keys in them read as
 	// absent unless the list has an entry for them.
 	clears rangeSet
@@ -86,7 +89,7 @@ func (w *writeBuffer) reset() {
 func (w *writeBuffer) set(k, v []byte) {
 	w.mutations++
 	n, _ := w.list.insert(k)
-	n.ent = entry{base: baseSet, value: append(make([]byte, 0, len(v)), v...)}
+	n.val = entry{base: baseSet, value: append(make([]byte, 0, len(v)), v...)}
 	if w.unreadable.len() > 0 {
 		r := singleKeyRange(k)
 		w.unreadable.subtract(r.begin, r.end)
@@ -96,7 +99,7 @@ func (w *writeBuffer) set(k, v []byte) {
 func (w *writeBuffer) clear(k []byte) {
 	w.mutations++
 	n, _ := w.list.insert(k)
-	n.ent = entry{base: baseClear}
+	n.val = entry{base: baseClear}
 	if w.unreadable.len() > 0 {
 		r := singleKeyRange(k)
 		w.unreadable.subtract(r.begin, r.end)
@@ -108,7 +111,7 @@ func (w *writeBuffer) clearRange(b, e []byte) {
 	w.mutations++
 	w.clears.add(b, e)
 	for n := w.list.seekGE(b); n != nil && bytes.Compare(n.key, e) < 0; n = n.nextNode() {
-		n.ent = entry{base: baseClear}
+		n.val = entry{base: baseClear}
 	}
 	w.unreadable.subtract(b, e)
 	for i := range w.vsKeys {
@@ -125,31 +128,58 @@ func (w *writeBuffer) atomic(k []byte, typ opType, param []byte) {
 	n, created := w.list.insert(k)
 	if created {
 		if w.clears.contains(k) {
-			n.ent.base = baseClear
+			n.val.base = baseClear
 		} else {
-			n.ent.base = baseDB
+			n.val.base = baseDB
 		}
 	}
 	p := append(make([]byte, 0, len(param)), param...)
-	switch n.ent.base {
+	switch n.val.base {
 	case baseSet:
-		v, ok := applyOp(typ, n.ent.value, true, p)
+		v, ok := applyOp(typ, n.val.value, true, p)
 		if ok {
-			n.ent.value = v
+			n.val.value = v
 		} else {
-			n.ent = entry{base: baseClear}
+			n.val = entry{base: baseClear}
 		}
 	case baseClear:
 		v, ok := applyOp(typ, nil, false, p)
 		if ok {
-			n.ent = entry{base: baseSet, value: v}
+			n.val = entry{base: baseSet, value: v}
 		}
+	case baseDB:
+		// As FoundationDB's WriteMap::coalesceOver: an op of the same type
+		// as the last one queued folds into it (for the non-associative
+		// ones only with a parameter of the same length); others queue.
+		// Reads replay the queue and the commit sends it, so its length is
+		// both the cost of a read and the size the transaction counts.
+		if k := len(n.val.ops); k > 0 && coalescible(n.val.ops[k-1], typ, p) {
+			last := &n.val.ops[k-1]
+			last.param, _ = applyOp(typ, last.param, true, p)
+			return
+		}
+		n.val.ops = append(n.val.ops, op{typ, p})
+		w.dependent++
 	default:
-		n.ent.ops = append(n.ent.ops, op{typ, p})
-		if n.ent.base == baseDB {
-			w.dependent++
-		}
+		// Over a SetVersionstampedValue (unreadable): FoundationDB pushes
+		// every op without coalescing.
+		n.val.ops = append(n.val.ops, op{typ, p})
 	}
+}
+
+// coalescible reports whether FoundationDB folds an op of type typ with
+// parameter p into the queued op last (WriteMap::coalesceOver): same type,
+// not CompareAndClear, and for the non-associative types (Add, BitOr,
+// BitXor, Max, Min) a parameter of the same length.
+func coalescible(last op, typ opType, p []byte) bool {
+	if last.typ != typ || typ == opCompareAndClear {
+		return false
+	}
+	switch typ {
+	case opAdd, opOr, opXor, opMax, opMin:
+		return len(last.param) == len(p)
+	}
+	return true // BitAnd, AppendIfFits, ByteMin, ByteMax
 }
 
 // setVersionstampedValue records a SetVersionstampedValue; the caller
@@ -157,7 +187,7 @@ func (w *writeBuffer) atomic(k []byte, typ opType, param []byte) {
 func (w *writeBuffer) setVersionstampedValue(k, v []byte) {
 	w.mutations++
 	n, _ := w.list.insert(k)
-	n.ent = entry{base: baseVersionstamp, value: append(make([]byte, 0, len(v)), v...)}
+	n.val = entry{base: baseVersionstamp, value: append(make([]byte, 0, len(v)), v...)}
 	if w.unreadable.len() > 0 {
 		r := singleKeyRange(k)
 		w.unreadable.subtract(r.begin, r.end)
@@ -165,7 +195,7 @@ func (w *writeBuffer) setVersionstampedValue(k, v []byte) {
 }
 
 // setVersionstampedKey records a SetVersionstampedKey; minVersion bounds
-// the versionstamp from below (the read version, or 0).
+// the commit version from below (the read version + 1, or 0).
 func (w *writeBuffer) setVersionstampedKey(k []byte, pos int, v []byte, minVersion int64) {
 	w.mutations++
 	key := append(make([]byte, 0, len(k)), k...)
@@ -195,21 +225,22 @@ func (w *writeBuffer) setVersionstampedKey(k []byte, pos int, v []byte, minVersi
 // writeConflicts appends the write conflict ranges of the buffered
 // mutations (not those of SetVersionstampedKey, known only at commit).
 func (w *writeBuffer) writeConflicts(dst []keyRange) []keyRange {
-	ci := 0
-	cl := w.clears.r
+	c := w.clears.first()
+	var prevEnd []byte // end of the last clear range emitted
 	for n := w.list.first(); n != nil; n = n.nextNode() {
 		// Emit the clear ranges that begin before this key first, so the
 		// output stays sorted.
-		for ci < len(cl) && bytes.Compare(cl[ci].begin, n.key) <= 0 {
-			dst = append(dst, cl[ci])
-			ci++
+		for ; c != nil && bytes.Compare(c.key, n.key) <= 0; c = c.nextNode() {
+			dst = append(dst, keyRange{c.key, c.val})
+			prevEnd = c.val
 		}
-		if ci > 0 && bytes.Compare(n.key, cl[ci-1].end) < 0 {
+		if prevEnd != nil && bytes.Compare(n.key, prevEnd) < 0 {
 			continue // inside the previous clear range
 		}
-		r := keyRange{n.key, keyAfter(n.key)}
-		dst = append(dst, r)
+		dst = append(dst, singleKeyRange(n.key))
 	}
-	dst = append(dst, cl[ci:]...)
+	for ; c != nil; c = c.nextNode() {
+		dst = append(dst, keyRange{c.key, c.val})
+	}
 	return dst
 }

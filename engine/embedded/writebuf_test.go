@@ -9,7 +9,7 @@ import (
 
 func TestSkiplistRandom(t *testing.T) {
 	r := testRand(t)
-	var s skiplist
+	var s skiplist[entry]
 	var model [][]byte
 	for i := 0; i < 2000; i++ {
 		k := []byte(fmt.Sprintf("%03d", r.IntN(500)))
@@ -70,10 +70,10 @@ func TestWriteBufferConflictsAndSize(t *testing.T) {
 	if got != want {
 		t.Errorf("write conflicts %s, want %s", got, want)
 	}
-	if n := w.list.find([]byte("d")); n == nil || n.ent.base != baseSet || !bytes.Equal(n.ent.value, []byte("3")) {
+	if n := w.list.find([]byte("d")); n == nil || n.val.base != baseSet || !bytes.Equal(n.val.value, []byte("3")) {
 		t.Errorf("d = %+v, want set to \"3\" (2 + 1)", n)
 	}
-	if n := w.list.find([]byte("h")); n == nil || n.ent.base != baseDB || len(n.ent.ops) != 1 || w.dependent != 1 {
+	if n := w.list.find([]byte("h")); n == nil || n.val.base != baseDB || len(n.val.ops) != 1 || w.dependent != 1 {
 		t.Errorf("h = %+v, dependent %d, want one op over the stored value", n, w.dependent)
 	}
 	// Sizes: b=1 (2), clear c-e (2), d=3 (2), clear g as a range (3), add h (2).
@@ -83,12 +83,12 @@ func TestWriteBufferConflictsAndSize(t *testing.T) {
 	// A ClearRange over the whole buffer clears every entry.
 	w.clearRange([]byte("a"), []byte("z"))
 	for n := w.list.first(); n != nil; n = n.nextNode() {
-		if n.ent.base != baseClear {
+		if n.val.base != baseClear {
 			t.Errorf("%s not cleared by the ClearRange", n.key)
 		}
 	}
 	if w.clears.len() != 1 {
-		t.Errorf("clears %q, want one range", w.clears.r)
+		t.Errorf("clears %q, want one range", w.clears.ranges())
 	}
 }
 
@@ -97,7 +97,7 @@ func TestWriteBufferVersionstampedKey(t *testing.T) {
 	key := append([]byte("p"), make([]byte, 10)...)
 	key = append(key, 1, 0, 0, 0)
 	w.setVersionstampedKey(key, 1, []byte("v"), 0x0102)
-	r := w.unreadable.r
+	r := w.unreadable.ranges()
 	if len(r) != 1 {
 		t.Fatalf("unreadable %q", r)
 	}
@@ -116,6 +116,6 @@ func TestWriteBufferVersionstampedKey(t *testing.T) {
 	}
 	w.clearRange([]byte("p"), []byte("q"))
 	if w.unreadable.len() != 0 || len(w.vsKeys[0].clearedAfter) != 1 {
-		t.Errorf("after ClearRange: unreadable %q, clearedAfter %q", w.unreadable.r, w.vsKeys[0].clearedAfter)
+		t.Errorf("after ClearRange: unreadable %q, clearedAfter %q", w.unreadable.ranges(), w.vsKeys[0].clearedAfter)
 	}
 }

@@ -1,6 +1,7 @@
 package layertest
 
 import (
+	"iter"
 	"testing"
 
 	"github.com/strata-db/strata/layer"
@@ -242,6 +243,109 @@ func (s *suite) testConflicts(t *testing.T) {
 					break
 				}
 			}, set("l/a"))
+	})
+
+	t.Run("RangeAllReadModifyWrite", func(t *testing.T) {
+		// The read-modify-write idiom: range over All and rewrite each row
+		// in the loop body. The rows read conflict even though the
+		// transaction writes them right after reading them (FoundationDB
+		// records a range read's conflict range when its rows arrive,
+		// before the caller can write them).
+		e := s.env(t)
+		e.reset = func() {
+			e.do(func(tx layer.Tx) {
+				tx.ClearRange(e.rng("l"))
+				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
+					tx.Set(e.k(k), []byte{byte('1' + i)})
+				}
+			})
+		}
+		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		rmw := func(opts layer.RangeOptions, write func(tx layer.Tx, kv layer.KeyValue)) func(tx layer.Tx) {
+			return func(tx layer.Tx) {
+				n := 0
+				for kv, err := range tx.GetRange(r, opts).All() {
+					if err != nil {
+						t.Fatalf("All: %v", err)
+					}
+					write(tx, kv)
+					n++
+				}
+				want := 4
+				if opts.Limit > 0 {
+					want = opts.Limit
+				}
+				if n != want {
+					t.Fatalf("read %d rows, want %d", n, want)
+				}
+			}
+		}
+		incr := func(tx layer.Tx, kv layer.KeyValue) { tx.Set(kv.Key, []byte{kv.Value[0] + 1}) }
+		clr := func(tx layer.Tx, kv layer.KeyValue) { tx.Clear(kv.Key) }
+		add := func(tx layer.Tx, kv layer.KeyValue) { tx.Add(kv.Key, b(1)) }
+		set := func(key string) func(w layer.Tx) { return func(w layer.Tx) { w.Set(e.k(key), v("w")) } }
+		for _, c := range []struct {
+			what     string
+			opts     layer.RangeOptions
+			write    func(tx layer.Tx, kv layer.KeyValue)
+			key      string
+			conflict bool
+		}{
+			{"Set each row; another transaction writes a row read", layer.RangeOptions{}, incr, "l/b", true},
+			{"Set each row; another transaction writes the first row", layer.RangeOptions{}, incr, "l/a", true},
+			{"Set each row; another transaction writes the last row", layer.RangeOptions{}, incr, "l/d", true},
+			{"Set each row; another transaction inserts between rows", layer.RangeOptions{}, incr, "l/b0", true},
+			{"Set each row; another transaction writes past the range", layer.RangeOptions{}, incr, "l/z", false},
+			{"reverse, Set each row; another transaction writes a row read", layer.RangeOptions{Reverse: true}, incr, "l/c", true},
+			{"reverse, Set each row; another transaction writes the first row", layer.RangeOptions{Reverse: true}, incr, "l/a", true},
+			{"Limit 2, Set each row; another transaction writes a row read", layer.RangeOptions{Limit: 2}, incr, "l/b", true},
+			{"Limit 2, Set each row; another transaction writes past the limit", layer.RangeOptions{Limit: 2}, incr, "l/c", false},
+			{"Clear each row; another transaction writes a row read", layer.RangeOptions{}, clr, "l/c", true},
+			{"Add to each row; another transaction writes a row read", layer.RangeOptions{}, add, "l/b", true},
+		} {
+			e.expectRace(c.what, c.conflict, rmw(c.opts, c.write), set(c.key))
+		}
+	})
+
+	t.Run("RangeAllPullPartial", func(t *testing.T) {
+		// Rows taken with iter.Pull and never stopped before Commit: the
+		// rows pulled are read, and conflict. (Rows not pulled may or may
+		// not be covered, depending on how rows are batched.)
+		e := s.env(t)
+		e.reset = func() {
+			e.do(func(tx layer.Tx) {
+				tx.ClearRange(e.rng("l"))
+				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
+					tx.Set(e.k(k), []byte{byte('1' + i)})
+				}
+			})
+		}
+		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		for _, c := range []struct {
+			what string
+			opts layer.RangeOptions
+			pull int
+			key  string
+		}{
+			{"pull one row, commit without stopping; another transaction writes it", layer.RangeOptions{}, 1, "l/a"},
+			{"pull two rows, commit without stopping; another transaction writes the second", layer.RangeOptions{}, 2, "l/b"},
+			{"pull two rows, commit without stopping; another transaction inserts between them", layer.RangeOptions{}, 2, "l/a0"},
+			{"reverse, pull one row, commit without stopping; another transaction writes it", layer.RangeOptions{Reverse: true}, 1, "l/d"},
+		} {
+			read := func(tx layer.Tx) {
+				next, stop := iter.Pull2(tx.GetRange(r, c.opts).All())
+				t.Cleanup(stop) // after the commit
+				for i := 0; i < c.pull; i++ {
+					kv, err, ok := next()
+					if !ok || err != nil {
+						t.Fatalf("pull %d: ok %v, %v", i, ok, err)
+					}
+					// Use the row: the transaction's write depends on it.
+					tx.Set(e.k("derived/", string(kv.Key[len(e.prefix):])), kv.Value)
+				}
+			}
+			e.expectRace(c.what, true, read, func(w layer.Tx) { w.Set(e.k(c.key), v("w")) })
+		}
 	})
 
 	t.Run("SnapshotReads", func(t *testing.T) {

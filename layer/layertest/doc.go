@@ -30,7 +30,8 @@
 //
 // Conflicts: ReadWrite, ClearOfAbsentKey, ReadOnlyCommitsDespiteConflict,
 // CommitBeforeReadVersion, WriteWriteWithoutReads, EmptyRangePhantom,
-// RangeLimitForward, RangeLimitReverse, RangeAllBreak, SnapshotReads,
+// RangeLimitForward, RangeLimitReverse, RangeAllBreak,
+// RangeAllReadModifyWrite, RangeAllPullPartial, SnapshotReads,
 // AtomicOpsNoReadConflict, OwnWritesNoConflict, PendingAtomicReadConflicts,
 // AddReadConflictRange, AddWriteConflictRange, GetKey, EstimatedRangeSize,
 // RangeWriteSkew.
@@ -49,14 +50,14 @@
 // Versionstamps: Key, Value, OneStampPerTransaction,
 // UnreadableInOwnTransaction, BadOffset, ReadOnlyHasNone, FailedCommit.
 //
-// Limits: KeySize, ValueSize, TransactionSize, SizeLimitOption, SystemKeys,
-// InvertedRange, ExactModeWithoutLimit.
+// Limits: KeySize, ValueSize, TransactionSize, SizeLimitOption,
+// CoalescedAtomicOps, SystemKeys, InvertedRange, ExactModeWithoutLimit.
 //
 // KeySelectors: Resolve, Ends, OverWrites, SelectorRange.
 //
 // ReadVersions: StableWithinTransaction, AdvancesAfterCommit,
-// SetReadVersion, TooOld (skipped on a database younger than 6,000,000
-// versions).
+// SetReadVersion, FutureVersion, TooOld (skipped on a database younger
+// than 6,000,000 versions).
 //
 // Watches: FiresOnChange, ComparesWithValueSeen, Cancel,
 // FailedTransaction, ResetTransaction.

@@ -153,6 +153,33 @@ func (s *suite) testLimits(t *testing.T) {
 		wantNoErr(t, tx.SetSizeLimit(layer.DefaultSizeLimit), "SetSizeLimit(10,000,000)")
 	})
 
+	t.Run("CoalescedAtomicOps", func(t *testing.T) {
+		// The size of a transaction counts the mutations it sends, and
+		// FoundationDB folds consecutive atomic ops of one type (for Add,
+		// with parameters of one length) on a key into one: 500 Adds to a
+		// counter are one mutation, not 500.
+		e := s.env(t)
+		k := e.k("counter")
+		e.write(k, le64(0))
+		tx := e.tx()
+		wantNoErr(t, tx.SetSizeLimit(2_000), "SetSizeLimit(2000)")
+		for i := 0; i < 500; i++ {
+			tx.Add(k, le64(1))
+		}
+		wantNoErr(t, tx.Commit(), "500 Adds to one key under a 2,000-byte size limit")
+		e.expectValue(k, le64(500), "500 Adds of 1")
+		// Ops that do not fold count one by one.
+		e.expectFails("500 alternating Adds and BitOrs to one key under a 2,000-byte size limit", 2101, func(tx layer.Tx) {
+			if err := tx.SetSizeLimit(2_000); err != nil {
+				t.Fatalf("SetSizeLimit(2000): %v", err)
+			}
+			for i := 0; i < 250; i++ {
+				tx.Add(k, le64(1))
+				tx.BitOr(k, le64(0))
+			}
+		})
+	})
+
 	t.Run("SystemKeys", func(t *testing.T) {
 		e := s.env(t)
 		ff := []byte{0xff}

@@ -93,6 +93,27 @@ func (s *suite) testReadVersions(t *testing.T) {
 		wantCode(t, tx.Commit(), 1020, "a read at an old version, overwritten since")
 	})
 
+	t.Run("FutureVersion", func(t *testing.T) {
+		// A read at a version far ahead of the database's fails with
+		// future_version (after FoundationDB's storage servers have waited
+		// a second for it), and OnError retries it at a fresh version.
+		e := s.env(t)
+		now := mustRV(t, e.tx())
+		tx := e.tx()
+		tx.SetReadVersion(now + 100*layer.VersionsPerSecond)
+		_, err := tx.Get(e.k("k")).Get()
+		wantCode(t, err, 1009, "a read 100 s worth of versions in the future")
+		if err := tx.OnError(err); err != nil {
+			t.Fatalf("OnError(1009) must retry: %v", err)
+		}
+		if _, err := tx.Get(e.k("k")).Get(); err != nil {
+			t.Errorf("a read after OnError(1009): %v", err)
+		}
+		if rv := mustRV(t, tx); rv < now || rv >= now+100*layer.VersionsPerSecond {
+			t.Errorf("after OnError the read version is %d (was %d before)", rv, now)
+		}
+	})
+
 	t.Run("TooOld", func(t *testing.T) {
 		e := s.env(t)
 		now := mustRV(t, e.tx())
