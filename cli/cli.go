@@ -185,6 +185,7 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *ucli.Command {
 		Commands: []*ucli.Command{
 			rawCommand(),
 			tupleCommand(),
+			vnCommand(),
 			statusCommand(),
 		},
 	}

@@ -28,6 +28,21 @@
 //	strata tuple remove STORE ITEM...
 //	strata tuple get STORE ITEM...      (--value-literal)
 //	strata tuple query STORE PATTERN... (--limit N)
+//	strata vn create STORE              (--columns NAME,... | --n N, --prefix KEY)
+//	strata vn ls
+//	strata vn drop STORE
+//	strata vn change create STORE       (--message MSG)
+//	strata vn change message STORE CHANGE MESSAGE
+//	strata vn change apply STORE CHANGE
+//	strata vn change abandon STORE CHANGE
+//	strata vn change rebase STORE CHANGE
+//	strata vn change list STORE
+//	strata vn change show STORE CHANGE
+//	strata vn add STORE CHANGE ITEM...
+//	strata vn remove STORE CHANGE ITEM...
+//	strata vn ask STORE ITEM...         (--as-of CHANGE | --pending CHANGE)
+//	strata vn query STORE PATTERN...    (--as-of CHANGE | --pending CHANGE, --limit N)
+//	strata vn history STORE ITEM...     (--as-of CHANGE)
 //	strata status
 //	strata completion bash|zsh|fish|pwsh
 //
@@ -46,15 +61,21 @@
 //
 // The tuple commands work on the n-tuple stores of package tuplestore,
 // registered by name in the database; ParsePattern reads their patterns,
-// tuple literals whose items may be variables: '?s "title" ?t'.
+// tuple literals whose items may be variables: '?s "title" ?t'. The vn
+// commands work on the versioned stores of package vnstore, registered in
+// the same catalog, with the same items and patterns; CHANGE is a change
+// id as change create prints it. An apply that conflicts with a change
+// applied since the change saw its tuples fails with exit code 1 and a
+// message starting "vnstore: conflict:"; change rebase moves the change
+// onto the latest state.
 //
 // Every transaction goes through layer.Transact or layer.ReadTransact, the
 // one retry loop. Scans (raw range, raw count, the key count of status) run
 // in pages of at most 10,000 rows, 16 MiB or one second per transaction,
 // each page continuing after the last key of the one before, so that no
 // transaction approaches FoundationDB's five-second limit; tuple query
-// pages the same way (10,000 matches or one second), each page resuming
-// from the continuation of the one before.
+// and vn query page the same way (10,000 matches or one second), each page
+// resuming from the continuation of the one before.
 //
 // # Exit codes
 //

@@ -45,9 +45,6 @@ func Create(tx layer.Tx, registry subspace.Subspace, name string, spec Spec) (*S
 	if n == 0 {
 		n = len(spec.Columns)
 	}
-	if spec.Columns != nil && len(spec.Columns) != n {
-		return nil, fmt.Errorf("%w: %d column names for %d columns", ErrSpec, len(spec.Columns), n)
-	}
 	e := catalog.Entry{Name: name, Prefix: spec.Subspace.Bytes(), N: n, Columns: spec.Columns}
 	return kind.Create(tx, catalog.New(registry), e)
 }
@@ -69,6 +66,9 @@ func Drop(tx layer.Tx, registry subspace.Subspace, name string) error {
 }
 
 func fromEntry(e catalog.Entry) (*Store, error) {
+	if e.Columns != nil && len(e.Columns) != e.N {
+		return nil, fmt.Errorf("%w: %d column names for %d columns", ErrSpec, len(e.Columns), e.N)
+	}
 	s, err := New(e.Subspace(), e.N)
 	if err != nil {
 		return nil, err
