@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -61,13 +62,14 @@ type commitReq struct {
 	// Results.
 	err     error
 	version int64
-	stamp   []byte
-	done    chan struct{}
+	order   uint16 // the transaction's order in its batch
+	// done is released once, by finish, when the request is answered.
+	done sync.WaitGroup
 }
 
 func (r *commitReq) finish(err error) {
 	r.err = err
-	close(r.done)
+	r.done.Done()
 }
 
 func rangesSize(rs []keyRange) int {
@@ -128,7 +130,13 @@ func (t *tx) Commit() error {
 		return nil
 	}
 	reads := coalesce(t.reads)
-	writes := coalesce(t.writes.writeConflicts(append(make([]keyRange, 0, len(t.wconf)+t.writes.list.n+t.writes.clears.len()), t.wconf...)))
+	var wdst []keyRange
+	if n := len(t.wconf) + t.writes.list.n + t.writes.clears.len(); n <= len(t.writeBuf) {
+		wdst = t.writeBuf[:0]
+	} else {
+		wdst = make([]keyRange, 0, n)
+	}
+	writes := coalesce(t.writes.writeConflicts(append(wdst, t.wconf...)))
 	size := t.writes.mutationBytes() + rangesSize(reads) + rangesSize(writes)
 	if size > t.sizeLimit {
 		t.db.releaseRead(t)
@@ -153,23 +161,32 @@ func (t *tx) Commit() error {
 		}
 	}
 	t.db.releaseRead(t)
-	req := &commitReq{
-		t:       t,
-		rv:      rv,
-		reads:   reads,
-		writes:  writes,
-		buf:     &t.writes,
-		watches: t.watches,
-		size:    size,
-		done:    make(chan struct{}),
+	// The transaction's own request, unless an earlier one was cancelled
+	// while queued: the queue may still hold it (the pipeline skips it
+	// when it gets there), so it is never reused.
+	var req *commitReq
+	if t.reqStale {
+		req = new(commitReq)
+	} else {
+		req = &t.req
+		req.state.Store(reqQueued)
+		req.err, req.version, req.order = nil, 0, 0
 	}
+	req.t = t
+	req.rv = rv
+	req.reads = reads
+	req.writes = writes
+	req.buf = &t.writes
+	req.watches = t.watches
+	req.size = size
+	req.done.Add(1)
 	t.watches = nil
 	t.pending = req
 	gen := t.gen
 	t.mu.Unlock()
 
 	t.db.submit(req)
-	<-req.done
+	req.done.Wait()
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -196,7 +213,11 @@ func (t *tx) Commit() error {
 	}
 	t.committed = true
 	t.committedVersion = req.version
-	t.vs.resolve(req.stamp, nil)
+	if t.vs != nil {
+		stamp := make([]byte, versionstampLen)
+		putVersionstamp(stamp, req.version, req.order)
+		t.vs.resolve(stamp, nil)
+	}
 	return nil
 }
 
@@ -222,7 +243,8 @@ func (db *DB) submit(r *commitReq) {
 	if !db.busy && len(db.queue) == 0 {
 		db.busy = true
 		db.qMu.Unlock()
-		db.processBatch([]*commitReq{r})
+		one := [1]*commitReq{r}
+		db.processBatch(one[:])
 		db.qMu.Lock()
 		db.busy = false
 		more := len(db.queue) > 0
@@ -352,7 +374,12 @@ func (db *DB) processBatch(batch []*commitReq) {
 		pb = db.pdb.NewBatch()
 	}
 	defer pb.Close()
-	committed := live[:0:0]
+	// Only one batch runs at a time (busy): the scratch slice is free.
+	committed := db.committedBuf[:0]
+	defer func() {
+		clear(committed)
+		db.committedBuf = committed[:0]
+	}()
 	var order uint16
 	for _, r := range live {
 		if len(r.reads) > 0 {
@@ -377,8 +404,7 @@ func (db *DB) processBatch(batch []*commitReq) {
 			db.res.assign(w.begin, w.end, cv)
 		}
 		r.version = cv
-		r.stamp = make([]byte, versionstampLen)
-		putVersionstamp(r.stamp, cv, order)
+		r.order = order
 		order++
 		committed = append(committed, r)
 	}

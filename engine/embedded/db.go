@@ -132,6 +132,8 @@ type DB struct {
 	bg      sync.WaitGroup
 	res     *resolver
 	fatal   atomic.Pointer[error]
+	// committedBuf is processBatch's scratch list (one batch at a time).
+	committedBuf []*commitReq
 
 	// Watches (see watch.go).
 	watchMu  sync.Mutex

@@ -34,13 +34,20 @@ func (t *tx) checkAge() error {
 	return nil
 }
 
+// readySnapshot is ensureSnapshot then checkAge, without the second
+// clock reading when the snapshot was just acquired (acquireRead checked
+// the age then).
+func (t *tx) readySnapshot() error {
+	if t.snap == nil {
+		return t.ensureSnapshot()
+	}
+	return t.checkAge()
+}
+
 // dbGet reads key at the read version: the value (nil if absent) and
 // whether it is present.
 func (t *tx) dbGet(key []byte) ([]byte, bool, error) {
-	if err := t.ensureSnapshot(); err != nil {
-		return nil, false, err
-	}
-	if err := t.checkAge(); err != nil {
+	if err := t.readySnapshot(); err != nil {
 		return nil, false, err
 	}
 	v, closer, err := t.snap.snap.Get(key)
@@ -153,7 +160,7 @@ func (t *tx) get(key []byte, snapshot bool) layer.Future[[]byte] {
 		return layer.Ready[[]byte](nil, nil)
 	}
 	v, err := t.getLocked(key, snapshot)
-	return layer.Ready(v, err)
+	return t.readyValue(v, err)
 }
 
 // getLocked reads key through the write buffer.
@@ -800,10 +807,7 @@ type mergeIter struct {
 }
 
 func (t *tx) newMergeIter(lo, hi []byte, reverse bool) (*mergeIter, error) {
-	if err := t.ensureSnapshot(); err != nil {
-		return nil, err
-	}
-	if err := t.checkAge(); err != nil {
+	if err := t.readySnapshot(); err != nil {
 		return nil, err
 	}
 	pit, err := t.snap.snap.NewIter(&pebble.IterOptions{LowerBound: lowerBound(lo), UpperBound: hi})

@@ -22,7 +22,10 @@ type resolver struct {
 	size int
 	// pruneAt is the size at which the next insert prunes.
 	pruneAt int
-	rnd     uint64
+	// slab hands out nodes a chunk at a time (a chunk stays allocated
+	// while any of its nodes is in the treap).
+	slab []rnode
+	rnd  uint64
 }
 
 type rnode struct {
@@ -175,12 +178,12 @@ func (r *resolver) assign(b, e []byte, version int64) {
 	} else if left != nil {
 		atE = rightmost(left).ver
 	}
-	r.size -= count(mid)
-	nb := &rnode{key: b, ver: version, max: version, prio: r.random()}
+	r.size -= release(mid)
+	nb := r.newNode(b, version)
 	r.size++
 	t := merge(left, nb)
 	if right == nil || !bytes.Equal(leftmost(right).key, e) {
-		ne := &rnode{key: e, ver: atE, max: atE, prio: r.random()}
+		ne := r.newNode(e, atE)
 		r.size++
 		t = merge(t, ne)
 	}
@@ -244,13 +247,6 @@ func leftmost(n *rnode) *rnode {
 	return n
 }
 
-func count(n *rnode) int {
-	if n == nil {
-		return 0
-	}
-	return 1 + count(n.left) + count(n.right)
-}
-
 // maybePrune forgets versions below floor once the treap has doubled since
 // the last prune.
 func (r *resolver) maybePrune(floor int64) {
@@ -282,6 +278,9 @@ func (r *resolver) prune(floor int64) {
 			n.left, n.right = nil, nil
 			keys = append(keys, n)
 			last = v
+		} else {
+			// Dropped: its chunk may outlive it (newNode), its key need not.
+			*n = rnode{}
 		}
 		walk(right)
 	}
@@ -319,4 +318,29 @@ func fixAll(n *rnode) {
 	fixAll(n.left)
 	fixAll(n.right)
 	n.fix()
+}
+
+// rnodeChunk is how many nodes the resolver allocates at a time.
+const rnodeChunk = 64
+
+// newNode returns a new node for [key, ...) at version ver.
+func (r *resolver) newNode(key []byte, ver int64) *rnode {
+	if len(r.slab) == 0 {
+		r.slab = make([]rnode, rnodeChunk)
+	}
+	n := &r.slab[0]
+	r.slab = r.slab[1:]
+	*n = rnode{key: key, ver: ver, max: ver, prio: r.random()}
+	return n
+}
+
+// release counts the nodes of a subtree leaving the treap and clears them:
+// their chunk may outlive them (newNode), their keys need not.
+func release(n *rnode) int {
+	if n == nil {
+		return 0
+	}
+	c := 1 + release(n.left) + release(n.right)
+	*n = rnode{}
+	return c
 }

@@ -16,32 +16,43 @@ type node[V any] struct {
 	val  V
 	prev *node[V]
 	next []*node[V]
+	// next0 holds the link of a level-1 node (most of them), so that
+	// next needs no allocation of its own.
+	next0 [1]*node[V]
 }
 
-type skiplist[V any] struct {
-	head  node[V]
-	level int
-	n     int
-	rnd   uint64
+// headNode is a list's head with its links, allocated on the first insert:
+// a transaction holds several lists, most of which stay empty.
+type headNode[V any] struct {
+	node[V]
 	links [maxLevel]*node[V]
 }
 
+type skiplist[V any] struct {
+	head  *node[V] // nil until the first insert
+	level int
+	n     int
+	rnd   uint64
+}
+
 func (s *skiplist[V]) init() {
-	if s.head.next == nil {
-		s.head.next = s.links[:]
+	if s.head == nil {
+		h := new(headNode[V])
+		h.next = h.links[:]
+		s.head = &h.node
 		s.level = 1
-		s.rnd = 0x9E3779B97F4A7C15
+		if s.rnd == 0 {
+			s.rnd = 0x9E3779B97F4A7C15
+		}
 	}
 }
 
 func (s *skiplist[V]) reset() {
-	s.links = [maxLevel]*node[V]{}
-	s.head.next = s.links[:]
+	if s.head != nil {
+		clear(s.head.next)
+	}
 	s.level = 1
 	s.n = 0
-	if s.rnd == 0 {
-		s.rnd = 0x9E3779B97F4A7C15
-	}
 }
 
 func (s *skiplist[V]) randomLevel() int {
@@ -65,7 +76,7 @@ func (s *skiplist[V]) seekGE(k []byte) *node[V] {
 	if s.n == 0 {
 		return nil
 	}
-	x := &s.head
+	x := s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
 			x = nx
@@ -79,13 +90,13 @@ func (s *skiplist[V]) seekLT(k []byte) *node[V] {
 	if s.n == 0 {
 		return nil
 	}
-	x := &s.head
+	x := s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
 			x = nx
 		}
 	}
-	if x == &s.head {
+	if x == s.head {
 		return nil
 	}
 	return x
@@ -96,13 +107,13 @@ func (s *skiplist[V]) seekLE(k []byte) *node[V] {
 	if s.n == 0 {
 		return nil
 	}
-	x := &s.head
+	x := s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) <= 0; nx = x.next[i] {
 			x = nx
 		}
 	}
-	if x == &s.head {
+	if x == s.head {
 		return nil
 	}
 	return x
@@ -119,7 +130,7 @@ func (s *skiplist[V]) find(k []byte) *node[V] {
 
 // first returns the first node, or nil.
 func (s *skiplist[V]) first() *node[V] {
-	if s.head.next == nil {
+	if s.head == nil {
 		return nil
 	}
 	return s.head.next[0]
@@ -141,7 +152,7 @@ func (s *skiplist[V]) insertOwned(k []byte) (*node[V], bool) { return s.insertKe
 func (s *skiplist[V]) insertKey(k []byte, copyKey bool) (*node[V], bool) {
 	s.init()
 	var update [maxLevel]*node[V]
-	x := &s.head
+	x := s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
 			x = nx
@@ -154,19 +165,24 @@ func (s *skiplist[V]) insertKey(k []byte, copyKey bool) (*node[V], bool) {
 	lvl := s.randomLevel()
 	if lvl > s.level {
 		for i := s.level; i < lvl; i++ {
-			update[i] = &s.head
+			update[i] = s.head
 		}
 		s.level = lvl
 	}
 	if copyKey {
-		k = append([]byte(nil), k...)
+		k = copyKeyZ(k)
 	}
-	nd := &node[V]{key: k, next: make([]*node[V], lvl)}
+	nd := &node[V]{key: k}
+	if lvl == 1 {
+		nd.next = nd.next0[:]
+	} else {
+		nd.next = make([]*node[V], lvl)
+	}
 	for i := 0; i < lvl; i++ {
 		nd.next[i] = update[i].next[i]
 		update[i].next[i] = nd
 	}
-	if x != &s.head {
+	if x != s.head {
 		nd.prev = x
 	}
 	if nd.next[0] != nil {
@@ -183,7 +199,7 @@ func (s *skiplist[V]) delete(k []byte) bool {
 		return false
 	}
 	var update [maxLevel]*node[V]
-	x := &s.head
+	x := s.head
 	for i := s.level - 1; i >= 0; i-- {
 		for nx := x.next[i]; nx != nil && bytes.Compare(nx.key, k) < 0; nx = x.next[i] {
 			x = nx
@@ -207,4 +223,26 @@ func (s *skiplist[V]) delete(k []byte) bool {
 	}
 	s.n--
 	return true
+}
+
+// copyKeyZ returns a copy of k followed, beyond its length (its capacity
+// is len(k)+1), by a zero byte, so that keyEnd can make the key after it
+// without an allocation.
+func copyKeyZ(k []byte) []byte {
+	b := make([]byte, len(k)+1)
+	copy(b, k)
+	return b[:len(k)]
+}
+
+// nodeKeyEnd returns the first key after k, k followed by a zero byte,
+// without an allocation if k is a key the write buffer laid out with a
+// zero byte after it (copyKeyZ, writeBuffer.set); only for such keys,
+// whose bytes never change.
+func nodeKeyEnd(k []byte) []byte {
+	if cap(k) > len(k) {
+		if e := k[:len(k)+1]; e[len(k)] == 0 {
+			return e
+		}
+	}
+	return keyAfter(k)
 }

@@ -56,6 +56,19 @@ type tx struct {
 	vs                 *future[[]byte]
 	iters              []*mergeIter
 	pending            *commitReq
+	// req is the commit request Commit uses, unless reqStale: an attempt's
+	// request was cancelled while queued (set where it is cancelled, under
+	// mu) and may still be in the queue, so it is never reused.
+	req      commitReq
+	reqStale bool
+	// futs are the futures of the first reads (see readyValue); nfut
+	// counts those used, over the transaction's life.
+	futs [2]valueFuture
+	nfut int
+	// readBuf holds the first read conflict range (t.reads starts on it);
+	// writeBuf, a commit's write conflict range when there is one.
+	readBuf  [1]keyRange
+	writeBuf [1]keyRange
 	// pendingDone (on mu) is signalled when Commit clears pending.
 	pendingDone *sync.Cond
 }
@@ -66,13 +79,15 @@ var (
 )
 
 func newTx(db *DB) *tx {
-	return &tx{
+	t := &tx{
 		db:               db,
 		retryLimit:       -1,
 		sizeLimit:        layer.DefaultSizeLimit,
 		created:          time.Now(),
 		committedVersion: -1,
 	}
+	t.reads = t.readBuf[:0]
+	return t
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -422,6 +437,7 @@ func (t *tx) abortLocked(err error) {
 	}
 	err = t.abortErr
 	if p := t.pending; p != nil && p.state.CompareAndSwap(reqQueued, reqAborted) {
+		t.reqStale = true // the queue may still hold it
 		p.finish(err)
 	}
 	t.closeIters()
@@ -487,6 +503,7 @@ func (t *tx) settleCommit() {
 	for t.pending != nil {
 		p := t.pending
 		if p.state.CompareAndSwap(reqQueued, reqAborted) {
+			t.reqStale = true // the queue may still hold it
 			p.finish(layer.ErrTransactionCancelled)
 			t.pending = nil // Commit sees the new generation and leaves the state alone
 			return
@@ -644,6 +661,29 @@ func (s snapshotTx) GetEstimatedRangeSizeBytes(r layer.KeyRange) layer.Future[in
 func (s snapshotTx) Snapshot() layer.ReadTx { return s }
 
 // ---- Futures ----
+
+// valueFuture is a read's result, ready at once.
+type valueFuture struct {
+	v   []byte
+	err error
+}
+
+// Get implements layer.Future.
+func (f *valueFuture) Get() ([]byte, error) { return f.v, f.err }
+
+// readyValue returns a ready future for a read's result: one of the
+// transaction's slots while they last (a pointer fits in the interface
+// without an allocation), else layer.Ready. Slots are never reused, so
+// the futures stay valid. Called with t.mu held.
+func (t *tx) readyValue(v []byte, err error) layer.Future[[]byte] {
+	if t.nfut < len(t.futs) {
+		f := &t.futs[t.nfut]
+		t.nfut++
+		f.v, f.err = v, err
+		return f
+	}
+	return layer.Ready(v, err)
+}
 
 // future is a value that becomes available later (versionstamps).
 type future[T any] struct {

@@ -122,14 +122,16 @@ func (db *DB) acquireRead(t *tx, want int64) error {
 	db.verMu.Lock()
 	defer db.verMu.Unlock()
 	var deadline time.Time
+	var now int64 // the clock, read in the last pass (0: not read)
 	for {
+		now = 0
 		if db.closed.Load() {
 			return errDBClosed
 		}
 		if want != 0 && want <= db.horizon {
 			break
 		}
-		now := db.clock.now()
+		now = db.clock.now()
 		if db.inflight {
 			// The batch in flight may have a version <= want; wait for it.
 			// The latest readable version is the horizon, unless the
@@ -170,7 +172,10 @@ func (db *DB) acquireRead(t *tx, want int64) error {
 	if rv == 0 {
 		rv = db.horizon
 	}
-	if db.clock.now()-rv > layer.MaxReadVersionLag {
+	if now == 0 {
+		now = db.clock.now()
+	}
+	if now-rv > layer.MaxReadVersionLag {
 		return layer.ErrTransactionTooOld
 	}
 	// The entry serving rv is the last with version <= rv.

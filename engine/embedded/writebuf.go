@@ -88,13 +88,31 @@ func (w *writeBuffer) reset() {
 
 func (w *writeBuffer) set(k, v []byte) {
 	w.mutations++
-	n, _ := w.list.insert(k)
-	n.val = entry{base: baseSet, value: append(make([]byte, 0, len(v)), v...)}
+	var n *wnode
+	var val []byte
+	if len(v) <= sharedValueMax {
+		// One allocation for the key, a zero byte (see nodeKeyEnd) and the
+		// value; an existing node keeps its key.
+		buf := make([]byte, len(k)+1+len(v))
+		copy(buf, k)
+		copy(buf[len(k)+1:], v)
+		n, _ = w.list.insertOwned(buf[: len(k) : len(k)+1])
+		val = buf[len(k)+1:]
+	} else {
+		n, _ = w.list.insert(k)
+		val = append(make([]byte, 0, len(v)), v...)
+	}
+	n.val = entry{base: baseSet, value: val}
 	if w.unreadable.len() > 0 {
 		r := singleKeyRange(k)
 		w.unreadable.subtract(r.begin, r.end)
 	}
 }
+
+// sharedValueMax bounds the values set stores in one allocation with the
+// key: the key outlives the transaction (the resolver keeps write conflict
+// ranges for the MVCC window), and keeps the allocation alive.
+const sharedValueMax = 128
 
 func (w *writeBuffer) clear(k []byte) {
 	w.mutations++
@@ -237,7 +255,7 @@ func (w *writeBuffer) writeConflicts(dst []keyRange) []keyRange {
 		if prevEnd != nil && bytes.Compare(n.key, prevEnd) < 0 {
 			continue // inside the previous clear range
 		}
-		dst = append(dst, singleKeyRange(n.key))
+		dst = append(dst, keyRange{n.key, nodeKeyEnd(n.key)})
 	}
 	for ; c != nil; c = c.nextNode() {
 		dst = append(dst, keyRange{c.key, c.val})
