@@ -186,6 +186,9 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *ucli.Command {
 			rawCommand(),
 			tupleCommand(),
 			vnCommand(),
+			blobCommand(),
+			kvCommand(),
+			eavCommand(),
 			statusCommand(),
 		},
 	}

@@ -43,6 +43,44 @@
 //	strata vn ask STORE ITEM...         (--as-of CHANGE | --pending CHANGE)
 //	strata vn query STORE PATTERN...    (--as-of CHANGE | --pending CHANGE, --limit N)
 //	strata vn history STORE ITEM...     (--as-of CHANGE)
+//	strata kv create STORE              (--prefix KEY, --default-ttl DURATION)
+//	strata kv ls
+//	strata kv drop STORE
+//	strata kv get STORE KEY
+//	strata kv put STORE KEY VALUE       (--ttl D, --nx, --xx, --if-version V, --idempotency-key K)
+//	strata kv cas STORE KEY VERSION VALUE (--ttl D, --idempotency-key K)
+//	strata kv del STORE KEY...          (--xx, --if-version V, --idempotency-key K)
+//	strata kv incr STORE COUNTER [DELTA] (--shards N)
+//	strata kv ttl STORE KEY [DURATION|none]
+//	strata kv scan STORE                (--prefix P, --limit N)
+//	strata kv sweep STORE               (--batch N)
+//	strata kv watch STORE KEY           (--for DURATION)
+//	strata kv hset|hget|hgetall|hdel STORE KEY [FIELD [VALUE]]...
+//	strata kv zadd STORE KEY SCORE MEMBER
+//	strata kv zrange STORE KEY [MIN MAX] (--limit N, --reverse)
+//	strata kv zpop STORE KEY [N]        (--min SCORE, --max SCORE)
+//	strata kv lease acquire STORE NAME HOLDER        (--ttl D)
+//	strata kv lease renew|release STORE NAME HOLDER TOKEN
+//	strata kv lease show STORE NAME
+//	strata blob create STORE            (--prefix KEY, --avg-chunk BYTES)
+//	strata blob ls [STORE]              (--limit N)
+//	strata blob drop STORE
+//	strata blob put STORE [FILE | -]
+//	strata blob get STORE ID            (--out FILE)
+//	strata blob stat STORE [ID]
+//	strata blob rm STORE ID...
+//	strata blob gc STORE                (--lease DURATION)
+//	strata eav create STORE [DOC]       (--id ID; DOC or stdin: JSON objects)
+//	strata eav get STORE ID...
+//	strata eav replace STORE ID [DOC]
+//	strata eav upsert STORE ID [DOC]
+//	strata eav delete-fields STORE ID ATTR...
+//	strata eav delete STORE ID...
+//	strata eav query STORE [COND...]    (--limit N, --docs)
+//	strata eav drop-field STORE ATTR    (--prefix, --step-docs N, --max-steps N)
+//	strata eav index STORE              (--add RULE | --drop RULE, --step-docs N, --max-steps N)
+//	strata eav ls
+//	strata eav drop STORE
 //	strata status
 //	strata completion bash|zsh|fish|pwsh
 //
@@ -59,6 +97,20 @@
 // stored as the bytes of the argument unless --value-literal asks for the
 // key syntax.
 //
+// The kv commands work on the stores of package kv, registered in the same
+// catalog: keys, fields, members and names are plain strings, values the
+// bytes of the argument, versions and lease tokens 20 hex digits. A
+// condition that needs an absent value (cas, put --xx, del --xx) exits
+// with 4; one that fails otherwise (a version mismatch, put --nx on a live
+// value, a lease held or lost) with 1.
+//
+// The blob commands work on the content-addressed stores of package blob,
+// registered in the same catalog: put streams a file or stdin in bounded
+// transactions and prints the blob's ID (its SHA-256), get streams it back
+// to a file or stdout, verified, with a progress bar on stderr when it is a
+// terminal; an ID argument may be a unique prefix of 4 hex digits or more.
+// get, stat and rm exit with 4 for a missing blob.
+//
 // The tuple commands work on the n-tuple stores of package tuplestore,
 // registered by name in the database; ParsePattern reads their patterns,
 // tuple literals whose items may be variables: '?s "title" ?t'. The vn
@@ -69,13 +121,25 @@
 // message starting "vnstore: conflict:"; change rebase moves the change
 // onto the latest state.
 //
+// The eav commands work on the document stores of package eav, registered
+// in the same catalog (create, upsert and index register a store on first
+// use). Documents are JSON objects, as an argument or on stdin, with typed
+// forms for what JSON lacks ({"$bytes": base64}, {"$uuid": ...}, {"$time":
+// RFC 3339}, {"$float": "NaN"}); get prints them as JSON lines in the same
+// form. IDs are literals: a bare UUID, an integer or a quoted string.
+// ParseCondition reads query conditions: 'age>=30', 'name=alice',
+// 'age=30..40', 'name^=al', 'email?', or a JSON object; values are JSON
+// when they parse as JSON and plain strings otherwise. get, replace,
+// delete-fields and delete exit with 4 for a missing document. drop-field
+// and index --add run resumable store-wide jobs.
+//
 // Every transaction goes through layer.Transact or layer.ReadTransact, the
 // one retry loop. Scans (raw range, raw count, the key count of status) run
 // in pages of at most 10,000 rows, 16 MiB or one second per transaction,
 // each page continuing after the last key of the one before, so that no
-// transaction approaches FoundationDB's five-second limit; tuple query
-// and vn query page the same way (10,000 matches or one second), each page
-// resuming from the continuation of the one before.
+// transaction approaches FoundationDB's five-second limit; tuple query,
+// vn query and eav query page the same way (10,000 matches or one second),
+// each page resuming from the continuation of the one before.
 //
 // # Exit codes
 //
@@ -84,7 +148,9 @@
 //	2    usage error: unknown command or flag, wrong arguments, malformed
 //	     literal, key or value over FoundationDB's limits; nothing was written
 //	3    database unavailable: locked by another process, unknown engine
-//	4    not found (raw get, tuple get)
+//	4    not found (raw get, tuple get, kv get, hget, ttl, lease show, and
+//	     kv conditions that need a value, eav get, replace, delete-fields,
+//	     delete)
 //	5    transaction timed out (--timeout)
 //	130  interrupted
 //
