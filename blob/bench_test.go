@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 )
 
@@ -96,7 +97,7 @@ func BenchmarkGetSmall(b *testing.B) {
 	db, s := newStore(b, Config{})
 	data := randomData(5, 4096)
 	var info Info
-	write(b, db, func(tx layer.Tx) (err error) { info, err = s.PutSmall(tx, data); return err })
+	testdb.Write(b, db, func(tx layer.Tx) (err error) { info, err = s.PutSmall(tx, data); return err })
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		_, err := layer.ReadTransact(context.Background(), db, func(tx layer.ReadTx) ([]byte, error) { return s.GetSmall(tx, info.ID) })

@@ -26,7 +26,7 @@ import (
 func putSmall(t *testing.T, db layer.DB, s *Store, data []byte) Info {
 	t.Helper()
 	var info Info
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		var err error
 		info, err = s.PutSmall(tx, data)
 		return err
@@ -36,7 +36,7 @@ func putSmall(t *testing.T, db layer.DB, s *Store, data []byte) Info {
 
 func getSmall(t *testing.T, db layer.DB, s *Store, id ID) []byte {
 	t.Helper()
-	return read(t, db, func(tx layer.ReadTx) ([]byte, error) { return s.GetSmall(tx, id) })
+	return testdb.Read(t, db, func(tx layer.ReadTx) ([]byte, error) { return s.GetSmall(tx, id) })
 }
 
 // test_bstore_small
@@ -108,7 +108,7 @@ func TestFoundBugEmptyBlob(t *testing.T) {
 	r.Close()
 	// Deleting both references and collecting leaves nothing.
 	for range 2 {
-		write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, EmptyID); return err })
+		testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, EmptyID); return err })
 	}
 	gc(t, db, s, GCOptions{})
 	checkEmpty(t, db, s)
@@ -152,7 +152,7 @@ func TestFoundBugNoDelete(t *testing.T) {
 	data := randomData(3, 200_000)
 	info := putSmall(t, db, s, data)
 	var left int64
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		var err error
 		left, err = s.Delete(tx, info.ID)
 		return err

@@ -66,7 +66,7 @@ func garbageSetup(t *testing.T, db layer.DB, s *Store) (kept [][]byte) {
 	info, _ := put(t, db, s, slices.Concat(kept[0][:30_000], []byte("edit"), kept[0][30_000:]))
 	del = append(del, info.ID)
 	for _, id := range del {
-		write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, id); return err })
+		testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, id); return err })
 	}
 	abandoned(t, db, s, randomData(200, 150_000))
 	w := abandoned(t, db, s, randomData(201, 150_000))
@@ -113,7 +113,7 @@ func TestGCResumes(t *testing.T) {
 			if c.records != 0 || c.garbage != 0 {
 				t.Fatalf("crash at %d, then GC %+v: left %+v", n, st, c)
 			}
-			u := read(t, db0, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
+			u := testdb.Read(t, db0, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
 			if u.Chunks != int64(c.chunks) || u.Blobs != int64(len(kept)) {
 				t.Fatalf("crash at %d: usage %+v, keys %+v", n, u, c)
 			}
@@ -314,7 +314,7 @@ func TestConcurrent(t *testing.T) {
 	t.Logf("%d blobs live, %d seen", n, len(refs))
 	for id, k := range refs {
 		for range k {
-			write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, id); return err })
+			testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, id); return err })
 		}
 	}
 	gc(t, db, s, later())

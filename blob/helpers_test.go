@@ -33,27 +33,6 @@ func newStore(t testing.TB, cfg Config) (layer.DB, *Store) {
 	return db, s
 }
 
-// write runs fn in a transaction and fails the test on error.
-func write(t testing.TB, db layer.DB, fn func(tx layer.Tx) error) {
-	t.Helper()
-	_, err := layer.Transact(context.Background(), db, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, fn(tx)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// read runs fn in a read transaction.
-func read[T any](t testing.TB, db layer.DB, fn func(tx layer.ReadTx) (T, error)) T {
-	t.Helper()
-	v, err := layer.ReadTransact(context.Background(), db, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // put stores data through a Writer fed in pieces of random sizes.
 func put(t testing.TB, db layer.DB, s *Store, data []byte) (Info, WriteStats) {
 	t.Helper()
@@ -101,7 +80,7 @@ func getErr(db layer.DB, s *Store, id ID) ([]byte, error) {
 
 func stat(t testing.TB, db layer.DB, s *Store, id ID) Info {
 	t.Helper()
-	return read(t, db, func(tx layer.ReadTx) (Info, error) { return s.Stat(tx, id) })
+	return testdb.Read(t, db, func(tx layer.ReadTx) (Info, error) { return s.Stat(tx, id) })
 }
 
 func gc(t testing.TB, db layer.DB, s *Store, opts GCOptions) GCStats {
@@ -121,7 +100,7 @@ func later() GCOptions {
 // countRange counts the keys under a subspace.
 func countRange(t testing.TB, db layer.DB, ss subspace.Subspace) int {
 	t.Helper()
-	return read(t, db, func(tx layer.ReadTx) (int, error) {
+	return testdb.Read(t, db, func(tx layer.ReadTx) (int, error) {
 		kvs, err := tx.GetRange(ss.Range(), layer.RangeOptions{}).Slice()
 		return len(kvs), err
 	})
@@ -146,7 +125,7 @@ func checkEmpty(t testing.TB, db layer.DB, s *Store) {
 	if c := counts(t, db, s); c != (keyCounts{}) {
 		t.Errorf("store not empty: %+v", c)
 	}
-	u := read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
+	u := testdb.Read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
 	if u != (Usage{}) {
 		t.Errorf("usage of an empty store: %+v", u)
 	}
@@ -160,7 +139,7 @@ func chunkRefs(t testing.TB, db layer.DB, s *Store, h ID) (int64, bool) {
 		n  int64
 		ok bool
 	}
-	r := read(t, db, func(tx layer.ReadTx) (res, error) {
+	r := testdb.Read(t, db, func(tx layer.ReadTx) (res, error) {
 		vs, err := layer.GetAll(tx, [][]byte{s.k.chunkRefsKey(h), s.k.chunkKey(h)})
 		return res{decodeCounter(vs[0]), vs[1] != nil}, err
 	})
@@ -170,7 +149,7 @@ func chunkRefs(t testing.TB, db layer.DB, s *Store, h ID) (int64, bool) {
 // manifestOf reads the entries of a published blob.
 func manifestOf(t testing.TB, db layer.DB, s *Store, id ID) []entry {
 	t.Helper()
-	return read(t, db, func(tx layer.ReadTx) ([]entry, error) {
+	return testdb.Read(t, db, func(tx layer.ReadTx) ([]entry, error) {
 		v, err := tx.Get(s.k.headerKey(id)).Get()
 		if err != nil {
 			return nil, err

@@ -145,7 +145,7 @@ func TestDedup(t *testing.T) {
 	if n, _ := chunkRefs(t, db, s, es[0].hash); n != 2 {
 		t.Errorf("refs of a chunk shared by two blobs: %d, want 2", n)
 	}
-	u := read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
+	u := testdb.Read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
 	if u.Blobs != 2 || u.BlobBytes != int64(len(a)+len(b)) || u.ChunkBytes != stA.NewBytes+stB.NewBytes {
 		t.Errorf("usage %+v", u)
 	}
@@ -154,7 +154,7 @@ func TestDedup(t *testing.T) {
 	del := func(id ID, wantLeft int64) {
 		t.Helper()
 		var left int64
-		write(t, db, func(tx layer.Tx) error {
+		testdb.Write(t, db, func(tx layer.Tx) error {
 			var err error
 			left, err = s.Delete(tx, id)
 			return err
@@ -186,7 +186,7 @@ func TestDedup(t *testing.T) {
 	}
 	gc(t, db, s, later())
 	checkEmpty(t, db, s)
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		if _, err := s.Delete(tx, infoA.ID); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Delete of a deleted blob: %v", err)
 		}
@@ -223,7 +223,7 @@ func TestInterruptedUpload(t *testing.T) {
 	if _, err := getErr(db, s, id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("read of an unpublished blob: %v", err)
 	}
-	list := read(t, db, func(tx layer.ReadTx) ([]Info, error) {
+	list := testdb.Read(t, db, func(tx layer.ReadTx) ([]Info, error) {
 		var out []Info
 		for info, err := range s.List(tx, ListOptions{}) {
 			if err != nil {
@@ -270,7 +270,7 @@ func TestInterruptedUpload(t *testing.T) {
 	if got := get(t, db, s, keep.ID); sum(got) != keep.ID {
 		t.Fatal("the kept blob changed")
 	}
-	write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, keep.ID); return err })
+	testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, keep.ID); return err })
 	gc(t, db, s, GCOptions{})
 	checkEmpty(t, db, s)
 }
@@ -330,7 +330,7 @@ func deadChunk(t *testing.T, db layer.DB, s *Store, data []byte) ID {
 	if info.Chunks != 1 {
 		t.Fatalf("%d chunks", info.Chunks)
 	}
-	write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, info.ID); return err })
+	testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, info.ID); return err })
 	release, err := s.gcRecords(context.Background(), db, GCOptions{Lease: time.Hour, Now: time.Now, TxEntries: 100}, &GCStats{})
 	if err != nil || len(release) != 1 {
 		t.Fatalf("gcRecords: %v, %v", release, err)
@@ -472,7 +472,7 @@ func TestReaderConcurrentDelete(t *testing.T) {
 			if _, err := io.ReadFull(r, buf); err != nil || !bytes.Equal(buf, data[:100]) {
 				t.Fatalf("first read: %v", err)
 			}
-			write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, info.ID); return err })
+			testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, info.ID); return err })
 			if collect {
 				gc(t, db, s, GCOptions{})
 			}
@@ -513,7 +513,7 @@ func TestReaderRepublished(t *testing.T) {
 	if _, err := io.ReadFull(r, head); err != nil {
 		t.Fatal(err)
 	}
-	write(t, db, func(tx layer.Tx) error { _, err := s1.Delete(tx, info.ID); return err })
+	testdb.Write(t, db, func(tx layer.Tx) error { _, err := s1.Delete(tx, info.ID); return err })
 	gc(t, db, s1, GCOptions{})
 	put(t, db, s2, data)
 	if _, err := r.Seek(200_000, io.SeekStart); err != nil {
@@ -563,7 +563,7 @@ func TestListResolveUsage(t *testing.T) {
 	putSmall(t, db, s, []byte("blob 7")) // a second reference
 	slices.SortFunc(ids, func(a, b ID) int { return bytes.Compare(a[:], b[:]) })
 	list := func(opts ListOptions) []Info {
-		return read(t, db, func(tx layer.ReadTx) ([]Info, error) {
+		return testdb.Read(t, db, func(tx layer.ReadTx) ([]Info, error) {
 			var out []Info
 			for info, err := range s.List(tx, opts) {
 				if err != nil {
@@ -591,7 +591,7 @@ func TestListResolveUsage(t *testing.T) {
 	if len(page) != 10 || page[0].ID != ids[100] {
 		t.Fatalf("List after %s: %+v", ids[99], page)
 	}
-	u := read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
+	u := testdb.Read(t, db, func(tx layer.ReadTx) (Usage, error) { return s.Usage(tx) })
 	if u.Blobs != 300 || u.BlobBytes != total || u.Chunks != 300 || u.ChunkBytes != total {
 		t.Errorf("Usage = %+v", u)
 	}
@@ -661,12 +661,12 @@ func TestRegistry(t *testing.T) {
 	reg := ss.Sub("registry")
 	cfg := Config{MinChunk: 1024, AvgChunk: 4096, MaxChunk: 16384}
 	var s *Store
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		var err error
 		s, err = Create(tx, reg, "files", Spec{Subspace: ss.Sub("files"), Config: cfg})
 		return err
 	})
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		_, err := Create(tx, reg, "files", Spec{Subspace: ss.Sub("other")})
 		if !errors.Is(err, ErrStoreExists) {
 			t.Errorf("second Create: %v", err)
@@ -682,18 +682,18 @@ func TestRegistry(t *testing.T) {
 		return nil
 	})
 	info, _ := put(t, db, s, randomData(1, 100_000))
-	o := read(t, db, func(tx layer.ReadTx) (*Store, error) { return Open(tx, reg, "files") })
+	o := testdb.Read(t, db, func(tx layer.ReadTx) (*Store, error) { return Open(tx, reg, "files") })
 	if c := o.Config(); c.MinChunk != 1024 || c.AvgChunk != 4096 || c.MaxChunk != 16384 || o.Name() != "files" {
 		t.Errorf("Open: %v, config %+v", o, c)
 	}
 	if got := get(t, db, o, info.ID); sum(got) != info.ID {
 		t.Error("read through the opened store")
 	}
-	stores := read(t, db, func(tx layer.ReadTx) ([]*Store, error) { return List(tx, reg) })
+	stores := testdb.Read(t, db, func(tx layer.ReadTx) ([]*Store, error) { return List(tx, reg) })
 	if len(stores) != 1 || stores[0].Name() != "files" {
 		t.Errorf("List = %v", stores)
 	}
-	write(t, db, func(tx layer.Tx) error { return Drop(tx, reg, "files") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return Drop(tx, reg, "files") })
 	if n := countRange(t, db, ss.Sub("files")); n != 0 {
 		t.Errorf("%d keys left after Drop", n)
 	}
@@ -736,7 +736,7 @@ func TestConfig(t *testing.T) {
 func TestValueSizes(t *testing.T) {
 	db, s := newStore(t, Config{MinChunk: 64, AvgChunk: 128, MaxChunk: 256, BatchBytes: 1 << 20})
 	info, _ := put(t, db, s, randomData(8, 2_000_000))
-	largest := read(t, db, func(tx layer.ReadTx) (int, error) {
+	largest := testdb.Read(t, db, func(tx layer.ReadTx) (int, error) {
 		n := 0
 		for kv, err := range tx.GetRange(s.k.ss.Range(), layer.RangeOptions{}).All() {
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 )
 
@@ -29,11 +30,11 @@ func TestFoundCRUD(t *testing.T) {
 		t.Fatalf("after create: %v, want %v", out, expected)
 	}
 	other := Document{"hello": "world", "who": "me"}
-	write(t, db, func(tx layer.Tx) error { return s.Replace(tx, uid, other) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Replace(tx, uid, other) })
 	if out := get(t, db, s, uid); !reflect.DeepEqual(out, other) {
 		t.Fatalf("after update: %v, want %v", out, other)
 	}
-	write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, uid); return err })
+	testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, uid); return err })
 	_, err := layer.ReadTransact(t.Context(), db, func(tx layer.ReadTx) (Document, error) { return s.Get(tx, uid) })
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after remove: Get error %v, want ErrNotFound", err)
@@ -67,7 +68,7 @@ func TestFoundBugRemoveLeavesIndex(t *testing.T) {
 	db, s := newStore(t)
 	uid := create(t, db, s, Document{"key": 42, "tags": []any{"a", "b"}})
 	keep := create(t, db, s, Document{"key": 42})
-	write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, uid); return err })
+	testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, uid); return err })
 	if out := query(t, db, s, Eq("key", 42)); !slices.Equal(out, strs(keep)) {
 		t.Fatalf("query after remove: %v, want only %v", out, strs(keep))
 	}
@@ -84,7 +85,7 @@ func TestFoundBugRemoveLeavesIndex(t *testing.T) {
 func TestFoundBugUpdateLeavesIndex(t *testing.T) {
 	db, s := newStore(t)
 	uid := create(t, db, s, Document{"hello": "world", "n": 1})
-	write(t, db, func(tx layer.Tx) error { return s.Replace(tx, uid, Document{"hello": "there"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Replace(tx, uid, Document{"hello": "there"}) })
 	if out := query(t, db, s, Eq("hello", "world")); len(out) != 0 {
 		t.Fatalf("query hello=world after update: %v", out)
 	}
@@ -95,8 +96,8 @@ func TestFoundBugUpdateLeavesIndex(t *testing.T) {
 		t.Fatalf("query hello=there after update: %v", out)
 	}
 	// The same through field-level writes.
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, uid, Document{"hello": "again"}) })
-	write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, uid, "nothing", "hello") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, uid, Document{"hello": "again"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, uid, "nothing", "hello") })
 	for _, v := range []string{"world", "there", "again"} {
 		if out := query(t, db, s, Eq("hello", v)); len(out) != 0 {
 			t.Fatalf("query hello=%s: %v", v, out)

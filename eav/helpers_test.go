@@ -21,28 +21,11 @@ func newStore(t testing.TB) (layer.DB, *Store) {
 	return db, New(testdb.Subspace(t, db))
 }
 
-// write runs fn in a transaction and fails the test on error.
-func write(t testing.TB, db layer.DB, fn func(tx layer.Tx) error) {
-	t.Helper()
-	if err := writeErr(db, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func writeErr(db layer.DB, fn func(tx layer.Tx) error) error {
 	_, err := layer.Transact(context.Background(), db, func(tx layer.Tx) (struct{}, error) {
 		return struct{}{}, fn(tx)
 	})
 	return err
-}
-
-func read[T any](t testing.TB, db layer.DB, fn func(tx layer.ReadTx) (T, error)) T {
-	t.Helper()
-	v, err := layer.ReadTransact(context.Background(), db, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func create(t testing.TB, db layer.DB, s *Store, d Document) ID {
@@ -56,7 +39,7 @@ func create(t testing.TB, db layer.DB, s *Store, d Document) ID {
 
 func createID(t testing.TB, db layer.DB, s *Store, id ID, d Document) {
 	t.Helper()
-	write(t, db, func(tx layer.Tx) error { return s.CreateWithID(tx, id, d) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.CreateWithID(tx, id, d) })
 }
 
 func get(t testing.TB, db layer.DB, s *Store, id ID) Document {
@@ -114,7 +97,7 @@ func strs(ids ...ID) []string { return idStrings(ids) }
 func dump(t testing.TB, db layer.DB, s *Store, part int) []string {
 	t.Helper()
 	ss := s.Subspace().Sub(part)
-	return read(t, db, func(tx layer.ReadTx) ([]string, error) {
+	return testdb.Read(t, db, func(tx layer.ReadTx) ([]string, error) {
 		var out []string
 		for kv, err := range tx.GetRange(ss.Range(), layer.RangeOptions{}).All() {
 			if err != nil {
@@ -144,7 +127,7 @@ func checkConsistent(t testing.TB, db layer.DB, s *Store) {
 		index   [][]byte
 		marks   map[string][]byte
 	}
-	st := read(t, db, func(tx layer.ReadTx) (state, error) {
+	st := testdb.Read(t, db, func(tx layer.ReadTx) (state, error) {
 		st := state{headers: map[string]header{}, data: map[string]map[string][]byte{}, marks: map[string][]byte{}}
 		var err error
 		if st.cfg, err = s.readConfig(tx)(); err != nil {

@@ -11,12 +11,13 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 )
 
 func fill(t *testing.T, db layer.DB, s *Store, n int) {
 	t.Helper()
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		for i := range n {
 			d := Document{"name": fmt.Sprintf("p%03d", i), "tmp_a": i, "tmp_b": []any{i, "x"}, "address": Document{"city": "c" + fmt.Sprint(i%3), "zip": i}}
 			if i%4 == 0 {
@@ -47,13 +48,13 @@ func TestJobDropFieldResume(t *testing.T) {
 		t.Fatalf("documents with address.city after 30 of 100: %d", len(got))
 	}
 	checkConsistent(t, db, s)
-	jobs := read(t, db, func(tx layer.ReadTx) ([]JobStatus, error) { return s.Jobs(tx) })
+	jobs := testdb.Read(t, db, func(tx layer.ReadTx) ([]JobStatus, error) { return s.Jobs(tx) })
 	if len(jobs) != 1 || jobs[0].Job != job || jobs[0].Cursor != int64(29) || jobs[0].Docs != 30 || jobs[0].Changed != 22 {
 		t.Fatalf("jobs in progress: %+v", jobs)
 	}
 	// A write behind the cursor adds the attribute back: the job has
 	// passed that document and leaves it.
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 1, Document{"address.city": "back"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 1, Document{"address.city": "back"}) })
 	// Interrupt through the context, after one more step.
 	ctx, cancel := context.WithCancel(t.Context())
 	st, err = s.RunJob(ctx, db, job, JobOptions{StepDocs: 10, Progress: func(JobStatus) { cancel() }})
@@ -74,7 +75,7 @@ func TestJobDropFieldResume(t *testing.T) {
 	if d := get(t, db, s, 2); !reflect.DeepEqual(d, Document{"name": "p002", "tmp_a": int64(2), "tmp_b": []any{int64(2), "x"}}) {
 		t.Fatalf("document 2: %v", d)
 	}
-	if jobs := read(t, db, func(tx layer.ReadTx) ([]JobStatus, error) { return s.Jobs(tx) }); len(jobs) != 0 {
+	if jobs := testdb.Read(t, db, func(tx layer.ReadTx) ([]JobStatus, error) { return s.Jobs(tx) }); len(jobs) != 0 {
 		t.Fatalf("jobs left: %+v", jobs)
 	}
 	checkConsistent(t, db, s)
@@ -104,7 +105,7 @@ func TestJobDropPrefixAndAll(t *testing.T) {
 		t.Fatalf("names: %d", len(got))
 	}
 	checkConsistent(t, db, s)
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		if err := s.DropIndex(tx, "*"); err != nil {
 			return err
 		}
@@ -119,7 +120,7 @@ func TestJobDropPrefixAndAll(t *testing.T) {
 			t.Fatalf("part %d after drop-all: %v", part, keys)
 		}
 	}
-	idx := read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
+	idx := testdb.Read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
 	if !reflect.DeepEqual(idx, []Index{{"nothing.*", true}}) {
 		t.Fatalf("indexes after drop-all (an empty store's index is built): %v", idx)
 	}
@@ -135,7 +136,7 @@ func TestJobDropPrefixAndAll(t *testing.T) {
 // the documents at each stage.
 func TestJobBuildIndex(t *testing.T) {
 	db, s := newStore(t)
-	write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
 	fill(t, db, s, 60)
 	if keys := dump(t, db, s, 3); len(keys) != 0 {
 		t.Fatalf("entries without indexes: %v", keys)
@@ -143,8 +144,8 @@ func TestJobBuildIndex(t *testing.T) {
 	if _, err := s.RunJob(t.Context(), db, Job{Kind: BuildIndex, Arg: "name"}, JobOptions{}); !errors.Is(err, ErrNoIndex) {
 		t.Fatalf("building an undeclared index: %v", err)
 	}
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "address.*") })
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "name") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "address.*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "name") })
 	for _, bad := range []string{"address.city", "*", "address.*", "name"} {
 		if err := writeErr(db, func(tx layer.Tx) error { return s.AddIndex(tx, bad) }); !errors.Is(err, ErrIndexRule) {
 			t.Errorf("AddIndex(%q): %v, want ErrIndexRule", bad, err)
@@ -160,7 +161,7 @@ func TestJobBuildIndex(t *testing.T) {
 	}
 	// Writes while the index is built maintain it: before the cursor,
 	// after it, and a delete.
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		if err := s.UpsertFields(tx, 1, Document{"address": Document{"city": "new1"}}); err != nil {
 			return err
 		}
@@ -178,7 +179,7 @@ func TestJobBuildIndex(t *testing.T) {
 	if err != nil || !st.Done || st.Docs != 59 {
 		t.Fatalf("resumed build: %+v, %v", st, err)
 	}
-	idx := read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
+	idx := testdb.Read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
 	if !reflect.DeepEqual(idx, []Index{{"address.*", true}, {"name", false}}) {
 		t.Fatalf("indexes: %v", idx)
 	}
@@ -194,8 +195,8 @@ func TestJobBuildIndex(t *testing.T) {
 	}
 	checkConsistent(t, db, s)
 	// A value too long to index stops the job, naming the document.
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 7, Document{"bio": strings.Repeat("n", 20_000)}) })
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "bio") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 7, Document{"bio": strings.Repeat("n", 20_000)}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "bio") })
 	_, err = s.RunJob(t.Context(), db, Job{Kind: BuildIndex, Arg: "bio"}, JobOptions{})
 	var ae *AttrError
 	if !errors.Is(err, ErrIndexKeyTooLarge) || !errors.As(err, &ae) || ae.ID != int64(7) || !strings.Contains(err.Error(), "blob") {
@@ -206,7 +207,7 @@ func TestJobBuildIndex(t *testing.T) {
 	if !errors.Is(err, ErrIndexKeyTooLarge) {
 		t.Fatalf("writing a long value of an indexed attribute: %v", err)
 	}
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 7, Document{"bio": "short"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, 7, Document{"bio": "short"}) })
 	if st, err := s.RunJob(t.Context(), db, Job{Kind: BuildIndex, Arg: "bio"}, JobOptions{}); err != nil || !st.Done {
 		t.Fatalf("build after the fix: %+v, %v", st, err)
 	}
@@ -214,7 +215,7 @@ func TestJobBuildIndex(t *testing.T) {
 		t.Fatalf("bio = short: %v", got)
 	}
 	// Dropping an index clears its entries, and only them.
-	write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "address.*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "address.*") })
 	if got := query(t, db, s, Prefix("name", "p")); len(got) != 58 {
 		t.Fatalf("names after dropping address.*: %d", len(got))
 	}
@@ -229,10 +230,10 @@ func TestJobBuildIndex(t *testing.T) {
 // and the headers agree with the documents.
 func TestJobsWithConcurrentWriters(t *testing.T) {
 	db, s := newStore(t)
-	write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
 	fill(t, db, s, 200)
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "address.*") })
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "tmp_b") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "address.*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "tmp_b") })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	errs := make(chan error, 4)
@@ -286,7 +287,7 @@ func TestJobsWithConcurrentWriters(t *testing.T) {
 	}
 	t.Logf("%d writes during the jobs", writes.Load())
 	checkConsistent(t, db, s)
-	idx := read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
+	idx := testdb.Read(t, db, func(tx layer.ReadTx) ([]Index, error) { return s.Indexes(tx) })
 	if !reflect.DeepEqual(idx, []Index{{"address.*", true}, {"tmp_b", true}}) {
 		t.Fatalf("indexes: %v", idx)
 	}

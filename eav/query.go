@@ -3,7 +3,6 @@ package eav
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"iter"
@@ -12,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/strata-db/strata/internal/continuation"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 	"github.com/strata-db/strata/tuplestore"
@@ -449,18 +449,16 @@ type QueryOptions struct {
 type Continuation []byte
 
 // String returns the continuation in unpadded URL-safe base64.
-func (c Continuation) String() string { return base64.RawURLEncoding.EncodeToString(c) }
+func (c Continuation) String() string { return continuation.String(c) }
 
 // ParseContinuation reads the String form of a continuation.
 func ParseContinuation(s string) (Continuation, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := continuation.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrContinuation, err)
 	}
 	return b, nil
 }
-
-const continuationVersion = 1
 
 // Cursor is a query bound to a transaction. Range over All once, inside
 // the transaction function; afterwards Continuation says where to resume.
@@ -519,7 +517,7 @@ func (c *Cursor) Continuation() Continuation {
 	if c.last == nil {
 		return c.opts.After
 	}
-	return tuple.Tuple{continuationVersion, c.fp, c.driver, c.last}.Pack()
+	return continuation.Encode(c.fp, c.driver, c.last)
 }
 
 func (c *Cursor) fingerprint(ccs []ccond) []byte {
@@ -537,18 +535,12 @@ func (c *Cursor) fingerprint(ccs []ccond) []byte {
 
 func (c *Cursor) decodeAfter(n int) error {
 	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrContinuation, why) }
-	t, err := tuple.Unpack(c.opts.After)
-	if err != nil || len(t) != 4 {
-		return bad("malformed")
+	t, err := continuation.Decode(c.opts.After, c.fp, 2)
+	if err != nil {
+		return bad(err.Error())
 	}
-	if v, ok := t[0].(int64); !ok || v != continuationVersion {
-		return bad("unknown version")
-	}
-	if fp, ok := t[1].([]byte); !ok || !bytes.Equal(fp, c.fp) {
-		return bad("made by another query")
-	}
-	d, ok1 := t[2].(int64)
-	last, ok2 := t[3].([]byte)
+	d, ok1 := t[0].(int64)
+	last, ok2 := t[1].([]byte)
 	if !ok1 || !ok2 || d < -1 || d >= int64(n) || n > 0 && d < 0 || !bytes.HasPrefix(last, c.s.ss.Bytes()) {
 		return bad("malformed")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 )
 
@@ -151,7 +152,7 @@ func TestQueryIntersection(t *testing.T) {
 			ids    []ID
 			driver Cond
 		}
-		r := read(t, db, func(tx layer.ReadTx) (res, error) {
+		r := testdb.Read(t, db, func(tx layer.ReadTx) (res, error) {
 			var r res
 			cur := s.Query(tx, QueryOptions{Batch: 7}, tc.conds...)
 			for id, err := range cur.All() {
@@ -171,8 +172,8 @@ func TestQueryIntersection(t *testing.T) {
 		}
 	}
 	// Filters need no index, the driver does.
-	write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
-	write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "name") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "name") })
 	if _, _, err := queryIDs(db, s, QueryOptions{}, Eq("kind", "even")); !errors.Is(err, ErrNotIndexed) {
 		t.Errorf("query on an attribute without index: %v", err)
 	}
@@ -235,7 +236,7 @@ func TestQueryPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		if _, err := s.Delete(tx, first[2]); err != nil {
 			return err
 		}

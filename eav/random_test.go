@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 )
@@ -464,7 +465,7 @@ func TestRandom(t *testing.T) {
 		}
 		if op == ops/2 {
 			// Change the rules: index a few attributes, built by jobs.
-			write(t, db, func(tx layer.Tx) error {
+			testdb.Write(t, db, func(tx layer.Tx) error {
 				if err := s.DropIndex(tx, "*"); err != nil {
 					return err
 				}
@@ -497,7 +498,7 @@ func checkModel(t *testing.T, db layer.DB, s *Store, model map[int64]mdoc) {
 	for i := range ids {
 		ids[i] = int64(i)
 	}
-	docs := read(t, db, func(tx layer.ReadTx) ([]Document, error) { return s.MultiGet(tx, ids) })
+	docs := testdb.Read(t, db, func(tx layer.ReadTx) ([]Document, error) { return s.MultiGet(tx, ids) })
 	for i, d := range docs {
 		m, ok := model[int64(i)]
 		if (d != nil) != ok {
@@ -538,7 +539,7 @@ func checkIndexModel(t *testing.T, db layer.DB, s *Store, model map[int64]mdoc, 
 		}
 	}
 	got := map[string]bool{}
-	read(t, db, func(tx layer.ReadTx) (struct{}, error) {
+	testdb.Read(t, db, func(tx layer.ReadTx) (struct{}, error) {
 		for kv, err := range tx.GetRange(idx.Range(), layer.RangeOptions{}).All() {
 			if err != nil {
 				return struct{}{}, err

@@ -1,7 +1,6 @@
 package eav
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -27,6 +26,15 @@ type Spec struct {
 	// without documents: on existing data, use AddIndex and the
 	// BuildIndex job.
 	Indexes []string
+}
+
+// kind registers document stores in a catalog.
+var kind = catalog.Kind[*Store]{
+	Name:     Kind,
+	Open:     fromEntry,
+	NotFound: ErrNoStore,
+	Exists:   ErrStoreExists,
+	Invalid:  ErrSpec,
 }
 
 // Create registers a store named name in the registry kept under registry
@@ -58,71 +66,27 @@ func Create(tx layer.Tx, registry subspace.Subspace, name string, spec Spec) (*S
 		}
 		tx.Set(s.configKey(), config{rules: rules}.encode())
 	}
-	e := catalog.Entry{Kind: Kind, Name: name, Prefix: spec.Subspace.Bytes()}
-	if err := catalog.New(registry).Create(tx, e); err != nil {
-		return nil, registryError(name, err)
-	}
-	s.name = name
-	return s, nil
+	return kind.Create(tx, catalog.New(registry), catalog.Entry{Name: name, Prefix: spec.Subspace.Bytes()})
 }
 
 // Open returns the store registered as name, or ErrNoStore.
 func Open(tx layer.ReadTx, registry subspace.Subspace, name string) (*Store, error) {
-	e, err := catalog.New(registry).Get(tx, Kind, name)
-	if err != nil {
-		return nil, registryError(name, err)
-	}
-	return fromEntry(e), nil
+	return kind.Get(tx, catalog.New(registry), name)
 }
 
 // List returns the stores of the registry, by name.
 func List(tx layer.ReadTx, registry subspace.Subspace) ([]*Store, error) {
-	es, err := catalog.New(registry).List(tx, Kind)
-	if err != nil {
-		return nil, registryError("", err)
-	}
-	out := make([]*Store, 0, len(es))
-	for _, e := range es {
-		out = append(out, fromEntry(e))
-	}
-	return out, nil
+	return kind.List(tx, catalog.New(registry))
 }
 
 // Drop removes the store registered as name from the registry and clears
 // all of its keys, in the caller's transaction (one range clear).
 func Drop(tx layer.Tx, registry subspace.Subspace, name string) error {
-	s, err := Open(tx, registry, name)
-	if err != nil {
-		return err
-	}
-	r, err := s.ss.FullRange()
-	if err != nil {
-		return err
-	}
-	if err := catalog.New(registry).Delete(tx, Kind, name); err != nil {
-		return registryError(name, err)
-	}
-	tx.ClearRange(r)
-	return nil
+	return kind.Drop(tx, catalog.New(registry), name)
 }
 
-func fromEntry(e catalog.Entry) *Store {
+func fromEntry(e catalog.Entry) (*Store, error) {
 	s := New(subspace.New(slices.Clone(e.Prefix)))
 	s.name = e.Name
-	return s
-}
-
-// registryError maps the catalog's errors to the package's.
-func registryError(name string, err error) error {
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		return fmt.Errorf("%w: %q", ErrNoStore, name)
-	case errors.Is(err, catalog.ErrExists):
-		return fmt.Errorf("%w: %q", ErrStoreExists, name)
-	case errors.Is(err, catalog.ErrOverlap), errors.Is(err, catalog.ErrInvalid):
-		return fmt.Errorf("%w: %w", ErrSpec, err)
-	case errors.Is(err, catalog.ErrCorrupt):
-		return fmt.Errorf("eav: registry: %w", err)
-	}
-	return err
+	return s, nil
 }

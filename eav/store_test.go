@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 )
@@ -63,16 +64,16 @@ func TestIDs(t *testing.T) {
 	for _, tc := range []struct{ in, out ID }{
 		{u, u}, {tuple.UUID(u), u}, {"alice", "alice"}, {42, int64(42)}, {uint8(43), int64(43)}, {uint64(math.MaxUint64), uint64(math.MaxUint64)},
 	} {
-		write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, tc.in); return err })
+		testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, tc.in); return err })
 		createID(t, db, s, tc.in, Document{"x": 1})
 		ids, _, err := queryIDs(db, s, QueryOptions{}, Eq("x", 1))
 		if err != nil || len(ids) != 1 || ids[0] != tc.out {
 			t.Errorf("id %#v: query returns %#v, %v; want %#v", tc.in, ids, err, tc.out)
 		}
-		if ok := read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Exists(tx, tc.out) }); !ok {
+		if ok := testdb.Read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Exists(tx, tc.out) }); !ok {
 			t.Errorf("Exists(%#v) = false", tc.out)
 		}
-		write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, tc.out); return err })
+		testdb.Write(t, db, func(tx layer.Tx) error { _, err := s.Delete(tx, tc.out); return err })
 	}
 	id := create(t, db, s, Document{})
 	if v, ok := id.(uuid.UUID); !ok || v.Version() != 7 {
@@ -96,7 +97,7 @@ func TestMultiGet(t *testing.T) {
 	createID(t, db, s, 1, Document{"n": 1, "tags": []any{"a"}})
 	createID(t, db, s, 3, Document{"n": 3, "a": Document{"b": "c"}})
 	createID(t, db, s, 4, Document{})
-	docs := read(t, db, func(tx layer.ReadTx) ([]Document, error) {
+	docs := testdb.Read(t, db, func(tx layer.ReadTx) ([]Document, error) {
 		return s.MultiGet(tx, []ID{3, 2, 1, 4, 3})
 	})
 	want := []Document{
@@ -108,7 +109,7 @@ func TestMultiGet(t *testing.T) {
 	// Two rounds of futures: every header read is issued before the first
 	// is waited for, then every value read.
 	tx := &countingTx{ReadTx: nil}
-	read(t, db, func(rtx layer.ReadTx) (struct{}, error) {
+	testdb.Read(t, db, func(rtx layer.ReadTx) (struct{}, error) {
 		tx.ReadTx = rtx
 		tx.rounds, tx.pending = nil, 0
 		_, err := s.MultiGet(tx, []ID{1, 2, 3, 4})
@@ -148,10 +149,10 @@ func (c *countingTx) Get(key []byte) layer.Future[[]byte] {
 func TestUpsertAndDeleteFields(t *testing.T) {
 	db, s := newStore(t)
 	// Upsert creates.
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		return s.UpsertFields(tx, "p", Document{"name": "alice", "address": Document{"city": "Paris", "zip": "75001"}})
 	})
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		return s.UpsertFields(tx, "p", Document{"address": Document{"city": "Lyon"}, "age": 30})
 	})
 	want := Document{"name": "alice", "age": int64(30), "address": Document{"city": "Lyon", "zip": "75001"}}
@@ -159,24 +160,24 @@ func TestUpsertAndDeleteFields(t *testing.T) {
 		t.Fatalf("after upserts: %v, want %v", d, want)
 	}
 	// A value takes the place of the map at its path, and back.
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, "p", Document{"address": "unknown"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, "p", Document{"address": "unknown"}) })
 	if d := get(t, db, s, "p"); !reflect.DeepEqual(d, Document{"name": "alice", "age": int64(30), "address": "unknown"}) {
 		t.Fatalf("after replacing a map by a value: %v", d)
 	}
-	write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, "p", Document{"address.city": "Nice"}) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.UpsertFields(tx, "p", Document{"address.city": "Nice"}) })
 	if d := get(t, db, s, "p"); !reflect.DeepEqual(d, Document{"name": "alice", "age": int64(30), "address": Document{"city": "Nice"}}) {
 		t.Fatalf("after replacing a value by a map: %v", d)
 	}
 	checkConsistent(t, db, s)
 	// DeleteFields removes a path and what is under it, not what is above.
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		return s.UpsertFields(tx, "p", Document{"address": Document{"zip": "06000", "geo": Document{"lat": 43.7}}})
 	})
-	write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, "p", "address.geo", "address.city.x", "nope") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, "p", "address.geo", "address.city.x", "nope") })
 	if d := get(t, db, s, "p"); !reflect.DeepEqual(d, Document{"name": "alice", "age": int64(30), "address": Document{"city": "Nice", "zip": "06000"}}) {
 		t.Fatalf("after deleting address.geo: %v", d)
 	}
-	write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, "p", "address", "age") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DeleteFields(tx, "p", "address", "age") })
 	if d := get(t, db, s, "p"); !reflect.DeepEqual(d, Document{"name": "alice"}) {
 		t.Fatalf("after deleting address: %v", d)
 	}
@@ -192,11 +193,11 @@ func TestUpsertAndDeleteFields(t *testing.T) {
 		t.Errorf("Replace of an absent document: %v", err)
 	}
 	var existed bool
-	write(t, db, func(tx layer.Tx) (err error) { existed, err = s.Delete(tx, "q"); return })
+	testdb.Write(t, db, func(tx layer.Tx) (err error) { existed, err = s.Delete(tx, "q"); return })
 	if existed {
 		t.Errorf("Delete of an absent document reports it existed")
 	}
-	write(t, db, func(tx layer.Tx) (err error) { existed, err = s.Delete(tx, "p"); return })
+	testdb.Write(t, db, func(tx layer.Tx) (err error) { existed, err = s.Delete(tx, "p"); return })
 	if !existed {
 		t.Errorf("Delete reports the document did not exist")
 	}
@@ -211,7 +212,7 @@ func TestUpsertAndDeleteFields(t *testing.T) {
 func TestReplaceWritesOnlyChanges(t *testing.T) {
 	db, s := newStore(t)
 	createID(t, db, s, 1, Document{"same": "x", "tags": []any{"a", "b"}, "gone": 1})
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		tx = &recordingTx{Tx: tx}
 		if err := s.Replace(tx, 1, Document{"same": "x", "tags": []any{"b", "c"}, "new": true}); err != nil {
 			return err
@@ -287,7 +288,7 @@ func TestErrors(t *testing.T) {
 	if d := get(t, db, s, "d"); !reflect.DeepEqual(d, Document{"keep": int64(1)}) {
 		t.Errorf("document after refused writes: %v", d)
 	}
-	if ok := read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Exists(tx, "x") }); ok {
+	if ok := testdb.Read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Exists(tx, "x") }); ok {
 		t.Errorf("a refused create wrote a document")
 	}
 	checkConsistent(t, db, s)
@@ -307,7 +308,7 @@ func TestDocumentSize(t *testing.T) {
 		t.Fatalf("10 MB document: %v, want ErrDocumentTooLarge pointing to the blob layer", err)
 	}
 	// Unindexed large values: nine of 99 kB fit, a tenth does not.
-	write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
 	doc := Document{}
 	for i := range 9 {
 		doc[string(rune('a'+i))] = []byte(strings.Repeat("v", 99_000))
@@ -320,7 +321,7 @@ func TestDocumentSize(t *testing.T) {
 		t.Fatalf("upsert past the limit: %v", err)
 	}
 	// Replacing an attribute keeps the size.
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		return s.UpsertFields(tx, "big", Document{"a": []byte(strings.Repeat("w", 99_000))})
 	})
 	// Many attributes: their names must fit in the header.
@@ -379,7 +380,7 @@ func TestWorstCaseWrites(t *testing.T) {
 	}
 	limited := func(factor int, fn func(tx layer.Tx) error) {
 		t.Helper()
-		write(t, db, func(tx layer.Tx) error {
+		testdb.Write(t, db, func(tx layer.Tx) error {
 			if err := tx.SetSizeLimit(factor * MaxDocumentSize); err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
 	"github.com/strata-db/strata/layer/tuple"
@@ -72,7 +73,7 @@ func TestFoundGetRemoveGet(t *testing.T) {
 	if v, ok := get(); !ok || v == nil || len(v) != 0 {
 		t.Fatalf("after add: Get = %q (nil %v), %v; want the empty value", v, v == nil, ok)
 	}
-	write(t, db, func(tx layer.Tx) error { return s.Remove(tx, expected) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Remove(tx, expected) })
 	if v, ok := get(); ok || v != nil {
 		t.Fatalf("after remove: Get = %q, %v", v, ok)
 	}
@@ -220,7 +221,7 @@ func TestFoundQueryZero(t *testing.T) {
 		if len(out) != 1 || out[0]["subject"] != expected {
 			t.Fatalf("round %d: got %v, want subject %v", i, out, expected)
 		}
-		write(t, db, func(tx layer.Tx) error { return s.Remove(tx, []any{expected, "title", "hypermove"}) })
+		testdb.Write(t, db, func(tx layer.Tx) error { return s.Remove(tx, []any{expected, "title", "hypermove"}) })
 		if out := query(t, db, s, Pattern{Var("subject"), "title", "hypermove"}); len(out) != 0 {
 			t.Fatalf("round %d: %v after remove", i, out)
 		}

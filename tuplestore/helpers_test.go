@@ -22,21 +22,10 @@ func newStore(t testing.TB, n int) (layer.DB, *Store) {
 	return db, s
 }
 
-// write runs fn in a transaction and fails the test on error.
-func write(t testing.TB, db layer.DB, fn func(tx layer.Tx) error) {
-	t.Helper()
-	_, err := layer.Transact(context.Background(), db, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, fn(tx)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // add adds tuples without values in one transaction.
 func add(t testing.TB, db layer.DB, s *Store, tuples ...[]any) {
 	t.Helper()
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		for _, tu := range tuples {
 			if err := s.Add(tx, tu, nil); err != nil {
 				return err

@@ -3,11 +3,11 @@ package tuplestore
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"iter"
 
+	"github.com/strata-db/strata/internal/continuation"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 )
@@ -89,18 +89,16 @@ type QueryOptions struct {
 type Continuation []byte
 
 // String returns the continuation in unpadded URL-safe base64.
-func (c Continuation) String() string { return base64.RawURLEncoding.EncodeToString(c) }
+func (c Continuation) String() string { return continuation.String(c) }
 
 // ParseContinuation reads the String form of a continuation.
 func ParseContinuation(s string) (Continuation, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := continuation.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrContinuation, err)
 	}
 	return b, nil
 }
-
-const continuationVersion = 1
 
 // Cursor is a query bound to a transaction. Range over All once, inside
 // the transaction function; afterwards Continuation says where to resume.
@@ -174,7 +172,7 @@ func (c *Cursor) Continuation() Continuation {
 	for i, o := range c.order {
 		order[i] = o
 	}
-	return tuple.Tuple{continuationVersion, c.fp, order, path}.Pack()
+	return continuation.Encode(c.fp, order, path)
 }
 
 // All yields the bindings, at most QueryOptions.Limit of them. It may be
@@ -488,18 +486,12 @@ func (c *Cursor) decodeAfter(nclauses int) ([]int, [][]byte, error) {
 	bad := func(why string) ([]int, [][]byte, error) {
 		return nil, nil, fmt.Errorf("%w: %s", ErrContinuation, why)
 	}
-	t, err := tuple.Unpack(c.opts.After)
-	if err != nil || len(t) != 4 {
-		return bad("malformed")
+	t, err := continuation.Decode(c.opts.After, c.fp, 2)
+	if err != nil {
+		return bad(err.Error())
 	}
-	if v, ok := t[0].(int64); !ok || v != continuationVersion {
-		return bad("unknown version")
-	}
-	if fp, ok := t[1].([]byte); !ok || !bytes.Equal(fp, c.fp) {
-		return bad("made by another query")
-	}
-	ot, ok1 := t[2].(tuple.Tuple)
-	pt, ok2 := t[3].(tuple.Tuple)
+	ot, ok1 := t[0].(tuple.Tuple)
+	pt, ok2 := t[1].(tuple.Tuple)
 	if !ok1 || !ok2 || len(ot) != nclauses || len(pt) != 0 && len(pt) != nclauses {
 		return bad("malformed")
 	}

@@ -65,7 +65,7 @@ func TestRegistry(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].Name() != "quads" || list[1].Name() != "triples" || list[0].ColumnNames() != nil {
 		t.Fatalf("List = %v, %v", list, err)
 	}
-	write(t, db, func(tx layer.Tx) error { return Drop(tx, reg, "triples") })
+	testdb.Write(t, db, func(tx layer.Tx) error { return Drop(tx, reg, "triples") })
 	if _, err := open("triples"); !errors.Is(err, ErrNoStore) {
 		t.Errorf("Open after Drop: %v", err)
 	}

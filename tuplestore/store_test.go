@@ -147,9 +147,9 @@ func TestKeySizeBoundary(t *testing.T) {
 // second Add, read by Get, and the limit.
 func TestValues(t *testing.T) {
 	db, s := newStore(t, 2)
-	write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 1}, []byte("one")) })
-	write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 1}, []byte("uno")) })
-	write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 2}, make([]byte, layer.MaxValueSize)) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 1}, []byte("one")) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 1}, []byte("uno")) })
+	testdb.Write(t, db, func(tx layer.Tx) error { return s.Add(tx, []any{"k", 2}, make([]byte, layer.MaxValueSize)) })
 	v, err := layer.ReadTransact(context.Background(), db, func(tx layer.ReadTx) ([]byte, error) {
 		v, ok, err := s.Get(tx, []any{"k", int64(1)})
 		if !ok && err == nil {
@@ -419,7 +419,7 @@ func TestContinuation(t *testing.T) {
 	// the next page starts right after the position, repeating nothing.
 	p := page(t, db, s, QueryOptions{Limit: 10}, ps...)
 	last := p.bindings[9]
-	write(t, db, func(tx layer.Tx) error {
+	testdb.Write(t, db, func(tx layer.Tx) error {
 		if err := s.Remove(tx, []any{last["c"], "name", last["n"]}); err != nil {
 			return err
 		}

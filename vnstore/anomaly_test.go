@@ -12,6 +12,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 )
@@ -180,7 +181,7 @@ func checkHistory(t *testing.T, db layer.DB, s *Store, ids ...ChangeID) {
 	t.Helper()
 	var got []ChangeID
 	var last tuple.Versionstamp
-	for _, c := range read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) }) {
+	for _, c := range testdb.Read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) }) {
 		if c.State != Applied {
 			continue
 		}

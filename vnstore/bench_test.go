@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 )
 
@@ -98,7 +99,7 @@ func benchAsk(b *testing.B, opts func(f *benchFixture) QueryOptions) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for b.Loop() {
 		i := rng.IntN(benchEntities)
-		read(b, f.db, func(tx layer.ReadTx) (bool, error) {
+		testdb.Read(b, f.db, func(tx layer.ReadTx) (bool, error) {
 			return f.s.Ask(tx, []any{i, "kind", "person"}, o)
 		})
 	}
@@ -122,7 +123,7 @@ func benchQuery(b *testing.B, opts func(f *benchFixture) QueryOptions) {
 	rows := 0
 	for b.Loop() {
 		r := rng.IntN(100)
-		rows += read(b, f.db, func(tx layer.ReadTx) (int, error) {
+		rows += testdb.Read(b, f.db, func(tx layer.ReadTx) (int, error) {
 			n := 0
 			for _, err := range f.s.Query(tx, o, Pattern{Var("s"), "rank", r}).All() {
 				if err != nil {

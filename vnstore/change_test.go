@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 	"github.com/strata-db/strata/tuplestore"
@@ -100,7 +101,7 @@ func TestLifecycle(t *testing.T) {
 	// Changes: applied in apply order, then the others.
 	p := create(t, db, s)
 	id2 := commit(t, db, s, []any{"e", "p", 5})
-	got := read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) })
+	got := testdb.Read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) })
 	var ids []ChangeID
 	for _, c := range got {
 		ids = append(ids, c.ID)
@@ -151,7 +152,7 @@ func TestNormalisation(t *testing.T) {
 	edit(t, db, s, rm, Remove, []any{"alive", 1})
 	apply(t, db, s, rm)
 	back := commit(t, db, s, []any{"alive", 1})
-	h := read(t, db, func(tx layer.ReadTx) ([]Event, error) { return s.History(tx, []any{"alive", 1}) })
+	h := testdb.Read(t, db, func(tx layer.ReadTx) ([]Event, error) { return s.History(tx, []any{"alive", 1}) })
 	if len(h) != 3 || h[0].Op != Add || h[1].Op != Remove || h[1].Change != rm || h[2].Op != Add || h[2].Change != back ||
 		bytes.Compare(h[1].Version.Bytes(), h[2].Version.Bytes()) >= 0 {
 		t.Fatalf("History = %+v", h)
@@ -273,7 +274,7 @@ func TestChangeLimits(t *testing.T) {
 		edit(t, db, s, id, Remove, []any{0})
 		edit(t, db, s, id, Add, []any{-1})
 		applyWithin(t, db, s, id)
-		n := read(t, db, func(tx layer.ReadTx) (int, error) {
+		n := testdb.Read(t, db, func(tx layer.ReadTx) (int, error) {
 			n := 0
 			for _, err := range s.Query(tx, QueryOptions{}, Pattern{Var("x")}).All() {
 				if err != nil {
@@ -478,7 +479,7 @@ func pages(t testing.TB, db layer.DB, s *Store, opts QueryOptions, size int, pat
 			bs   []Binding
 			next tuplestore.Continuation
 		}
-		p := read(t, db, func(tx layer.ReadTx) (page, error) {
+		p := testdb.Read(t, db, func(tx layer.ReadTx) (page, error) {
 			var p page
 			cur := s.Query(tx, opts, patterns...)
 			for b, err := range cur.All() {
@@ -519,12 +520,12 @@ func TestSources(t *testing.T) {
 	edit(t, db, s, swap, Remove, []any{0, "admin"})
 	edit(t, db, s, swap, Add, []any{1, "admin"})
 	apply(t, db, s, swap)
-	v := read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, first) })
+	v := testdb.Read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, first) })
 	for _, tc := range []struct {
 		src  tuplestore.Source
 		want string
 	}{{s.Latest(), "bob"}, {s.AsOf(v), "ann"}} {
-		got := read(t, db, func(tx layer.ReadTx) ([]Binding, error) {
+		got := testdb.Read(t, db, func(tx layer.ReadTx) ([]Binding, error) {
 			var out []Binding
 			cur := tuplestore.Join(tx, tuplestore.QueryOptions{},
 				tuplestore.Clause{Source: tc.src, Pattern: Pattern{Var("id"), "admin"}},

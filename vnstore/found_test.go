@@ -14,6 +14,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
 	"github.com/strata-db/strata/layer/tuple"
@@ -106,7 +107,7 @@ func TestFoundQuery(t *testing.T) {
 func TestFoundChangeList(t *testing.T) {
 	db, s := newStore(t, 3)
 	c1, c2 := create(t, db, s), create(t, db, s)
-	changes := read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) })
+	changes := testdb.Read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) })
 	var ids []ChangeID
 	for _, c := range changes {
 		ids = append(ids, c.ID)
@@ -121,7 +122,7 @@ func TestFoundChangeMessage(t *testing.T) {
 	db, s := newStore(t, 3)
 	id := create(t, db, s)
 	write(t, db, func(tx layer.Tx) (struct{}, error) { return struct{}{}, s.Message(tx, id, "hello world") })
-	c := read(t, db, func(tx layer.ReadTx) (Change, error) { return s.Change(tx, id) })
+	c := testdb.Read(t, db, func(tx layer.ReadTx) (Change, error) { return s.Change(tx, id) })
 	if c.Message != "hello world" || c.ID != id || c.State != Pending {
 		t.Fatalf("Change = %+v", c)
 	}
@@ -133,7 +134,7 @@ func show(t testing.TB, db layer.DB, s *Store, id ChangeID) (Change, []Edit) {
 		c  Change
 		es []Edit
 	}
-	r := read(t, db, func(tx layer.ReadTx) (shown, error) {
+	r := testdb.Read(t, db, func(tx layer.ReadTx) (shown, error) {
 		c, es, err := s.Show(tx, id)
 		return shown{c, es}, err
 	})
@@ -168,14 +169,14 @@ func TestFoundChangeApplyTwice(t *testing.T) {
 	db, s := newStore(t, 3)
 	id := create(t, db, s)
 	apply(t, db, s, id)
-	v1 := read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, id) })
+	v1 := testdb.Read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, id) })
 	if !v1.IsComplete() || v1 == (tuple.Versionstamp{}) {
 		t.Fatalf("version after apply: %v", v1)
 	}
 	if err := applyErr(db, s, id); !errors.Is(err, ErrApplied) {
 		t.Fatalf("second apply: %v, want ErrApplied", err)
 	}
-	if v2 := read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, id) }); v2 != v1 {
+	if v2 := testdb.Read(t, db, func(tx layer.ReadTx) (tuple.Versionstamp, error) { return s.Version(tx, id) }); v2 != v1 {
 		t.Fatalf("version moved from %v to %v", v1, v2)
 	}
 }

@@ -45,16 +45,6 @@ func writeErr(db layer.DB, fn func(tx layer.Tx) error) error {
 	return err
 }
 
-// read runs fn in a read transaction and fails the test on error.
-func read[T any](t testing.TB, db layer.DB, fn func(tx layer.ReadTx) (T, error)) T {
-	t.Helper()
-	v, err := layer.ReadTransact(context.Background(), db, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // create creates a change.
 func create(t testing.TB, db layer.DB, s *Store) ChangeID {
 	t.Helper()
@@ -137,7 +127,7 @@ func queryErr(db layer.DB, s *Store, opts QueryOptions, patterns ...Pattern) ([]
 // ask reads Ask in its own transaction.
 func ask(t testing.TB, db layer.DB, s *Store, opts QueryOptions, tu ...any) bool {
 	t.Helper()
-	return read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Ask(tx, tu, opts) })
+	return testdb.Read(t, db, func(tx layer.ReadTx) (bool, error) { return s.Ask(tx, tu, opts) })
 }
 
 // uuid4 returns a random UUID, as found's tests use uuid4().

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-db/strata/internal/testdb"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 )
@@ -62,7 +63,7 @@ type applied struct {
 func appliedChanges(t *testing.T, db layer.DB, s *Store) []applied {
 	t.Helper()
 	var out []applied
-	for _, c := range read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) }) {
+	for _, c := range testdb.Read(t, db, func(tx layer.ReadTx) ([]Change, error) { return s.Changes(tx) }) {
 		if c.State != Applied {
 			continue
 		}
@@ -182,7 +183,7 @@ func checkStates(t *testing.T, db layer.DB, s *Store, rng *rand.Rand, universe [
 		}
 	}
 	for _, tu := range touched {
-		got := read(t, db, func(tx layer.ReadTx) ([]Event, error) { return s.History(tx, tu) })
+		got := testdb.Read(t, db, func(tx layer.ReadTx) ([]Event, error) { return s.History(tx, tu) })
 		if !slices.Equal(got, events[packed(tu)]) {
 			t.Fatalf("History(%v) = %v, want %v", tu, got, events[packed(tu)])
 		}

@@ -15,15 +15,11 @@ const Kind = "vnstore"
 // in: the subspace ("strata", "catalog"), shared with tuplestore.
 var DefaultRegistry = catalog.Root.Subspace()
 
-// Spec defines a store to register.
-type Spec struct {
-	// Subspace holds the store's keys.
-	Subspace subspace.Subspace
-	// N is the number of columns; it may be left 0 when Columns is set.
-	N int
-	// Columns optionally names the columns; if set, its length is N.
-	Columns []string
-}
+// Spec defines a store to register: its Subspace, which holds the
+// store's keys; N, its number of columns, which may be left 0 when
+// Columns is set; and Columns, which optionally names the columns (if
+// set, its length is N).
+type Spec = catalog.ColumnSpec
 
 // kind registers versioned stores in a catalog.
 var kind = catalog.Kind[*Store]{
@@ -39,12 +35,7 @@ var kind = catalog.Kind[*Store]{
 // ErrStoreExists), and the store's subspace must not overlap another
 // registered store's, of any kind, or the registry (else ErrSpec).
 func Create(tx layer.Tx, registry subspace.Subspace, name string, spec Spec) (*Store, error) {
-	n := spec.N
-	if n == 0 {
-		n = len(spec.Columns)
-	}
-	e := catalog.Entry{Name: name, Prefix: spec.Subspace.Bytes(), N: n, Columns: spec.Columns}
-	return kind.Create(tx, catalog.New(registry), e)
+	return kind.Create(tx, catalog.New(registry), spec.Entry(name))
 }
 
 // Open returns the store registered as name, or ErrNoStore.
@@ -65,8 +56,8 @@ func Drop(tx layer.Tx, registry subspace.Subspace, name string) error {
 }
 
 func fromEntry(e catalog.Entry) (*Store, error) {
-	if e.Columns != nil && len(e.Columns) != e.N {
-		return nil, fmt.Errorf("%w: %d column names for %d columns", ErrSpec, len(e.Columns), e.N)
+	if err := e.CheckColumns(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	s, err := New(e.Subspace(), e.N)
 	if err != nil {

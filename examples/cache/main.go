@@ -12,12 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"sync"
 	"time"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -25,18 +23,10 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	workers := flag.Int("workers", 8, "concurrent writers and as many readers")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *workers); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *workers)
+	})
 }
 
 // Catalog keeps product prices (the records) and a cache of them with a

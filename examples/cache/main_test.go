@@ -1,27 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
+	"strings"
 	"testing"
 
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/layer"
 )
 
 func TestRun(t *testing.T) {
-	ctx := context.Background()
-	db, err := layer.Open(ctx, "mem:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out bytes.Buffer
-	if err := run(ctx, db, &out, 8); err != nil {
-		t.Fatal(err)
-	}
+	got := example.Test(t, func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, 8)
+	})
 	// Readers may run before a product's first write; they then serve
 	// nothing. The last line is exact.
-	if got, want := out.String(), "cache entries equal to their record: 10 of 10\n"; !bytes.HasSuffix([]byte(got), []byte(want)) {
+	if want := "cache entries equal to their record: 10 of 10\n"; !strings.HasSuffix(got, want) {
 		t.Errorf("output %q, want it to end with %q", got, want)
 	}
 }

@@ -9,11 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"sync"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -21,19 +19,11 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	workers := flag.Int("workers", 16, "concurrent workers")
 	views := flag.Int("views", 100, "views per worker")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *workers, *views); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *workers, *views)
+	})
 }
 
 // run has workers record views page views each, every view in its own

@@ -1,25 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"testing"
 
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/layer"
 )
 
 func TestRun(t *testing.T) {
-	ctx := context.Background()
-	db, err := layer.Open(ctx, "mem:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out bytes.Buffer
-	if err := run(ctx, db, &out, 16, 50); err != nil {
-		t.Fatal(err)
-	}
-	if want := "counter: 800\nsharded counter: 800\n"; out.String() != want {
-		t.Errorf("output %q, want %q", out.String(), want)
+	got := example.Test(t, func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, 16, 50)
+	})
+	if want := "counter: 800\nsharded counter: 800\n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
 	}
 }

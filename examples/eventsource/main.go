@@ -12,11 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"sync"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -24,19 +22,11 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	writers := flag.Int("writers", 8, "concurrent writers")
 	events := flag.Int("events", 25, "events per writer")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *writers, *events); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *writers, *events)
+	})
 }
 
 // Stream is an append-only event log: (stream, versionstamp) = event.

@@ -1,27 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"testing"
 
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/layer"
 )
 
 func TestRun(t *testing.T) {
-	ctx := context.Background()
-	db, err := layer.Open(ctx, "mem:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out bytes.Buffer
-	if err := run(ctx, db, &out, 8, 25); err != nil {
-		t.Fatal(err)
-	}
+	got := example.Test(t, func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, 8, 25)
+	})
 	// 8 writers x 25 deposits of writer+1: 25 * (1+...+8) = 900.
 	want := "events: 200, in each writer's order\nbalance, full replay: 900\nbalance, snapshot + later events: 900\n"
-	if out.String() != want {
-		t.Errorf("output %q, want %q", out.String(), want)
+	if got != want {
+		t.Errorf("output %q, want %q", got, want)
 	}
 }

@@ -11,12 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"sync"
 	"sync/atomic"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -24,19 +22,11 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	stock := flag.Int("stock", 50, "units in stock")
 	buyers := flag.Int("buyers", 64, "concurrent buyers")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *stock, *buyers); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *stock, *buyers)
+	})
 }
 
 // errSoldOut ends a buyer's transaction without committing anything.

@@ -11,12 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"sync"
 	"time"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -24,18 +22,10 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	candidates := flag.Int("candidates", 5, "concurrent candidates")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *candidates); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *candidates)
+	})
 }
 
 const (

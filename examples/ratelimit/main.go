@@ -10,14 +10,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"math"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/strata-db/strata/engine/embedded" // mem: and file:
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/subspace"
@@ -25,18 +23,10 @@ import (
 )
 
 func main() {
-	url := flag.String("db", "mem:", "database URL")
 	clients := flag.Int("clients", 32, "concurrent requests per burst")
-	flag.Parse()
-	ctx := context.Background()
-	db, err := layer.Open(ctx, *url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := run(ctx, db, os.Stdout, *clients); err != nil {
-		log.Fatal(err)
-	}
+	example.Main(func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, *clients)
+	})
 }
 
 // Limiter allows Limit requests per Window for each key. A key's recent

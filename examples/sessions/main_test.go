@@ -1,28 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"testing"
 
+	"github.com/strata-db/strata/examples/internal/example"
 	"github.com/strata-db/strata/layer"
 )
 
 func TestRun(t *testing.T) {
-	ctx := context.Background()
-	db, err := layer.Open(ctx, "mem:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out bytes.Buffer
-	if err := run(ctx, db, &out, 20); err != nil {
-		t.Fatal(err)
-	}
+	got := example.Test(t, func(ctx context.Context, db layer.DB, out io.Writer) error {
+		return run(ctx, db, out, 20)
+	})
 	// 10 even users were active; of the 10 odd ones, one logged out and
 	// nine expired.
 	want := "logged in: 20\nlive after 35 minutes: 10\nexpired sessions swept: 9\n"
-	if out.String() != want {
-		t.Errorf("output %q, want %q", out.String(), want)
+	if got != want {
+		t.Errorf("output %q, want %q", got, want)
 	}
 }

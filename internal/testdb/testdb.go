@@ -209,3 +209,25 @@ func clearSubspace(db layer.DB, ss subspace.Subspace) error {
 	})
 	return err
 }
+
+// Write runs fn in a transaction of db, or fails t.
+func Write(t testing.TB, db layer.DB, fn func(tx layer.Tx) error) {
+	t.Helper()
+	_, err := layer.Transact(context.Background(), db, func(tx layer.Tx) (struct{}, error) {
+		return struct{}{}, fn(tx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Read runs fn in a read transaction of db and returns its value, or fails
+// t.
+func Read[T any](t testing.TB, db layer.DB, fn func(tx layer.ReadTx) (T, error)) T {
+	t.Helper()
+	v, err := layer.ReadTransact(context.Background(), db, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
