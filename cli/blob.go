@@ -8,7 +8,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,8 +15,6 @@ import (
 
 	"github.com/strata-db/strata/blob"
 	"github.com/strata-db/strata/layer"
-	"github.com/strata-db/strata/layer/subspace"
-	"github.com/strata-db/strata/layer/tuple"
 )
 
 const blobDescription = `A blob store holds files and streams of any size, named by the SHA-256 of
@@ -65,17 +62,12 @@ func blobCommand() *ucli.Command {
 				Usage:     "register a blob store",
 				ArgsUsage: "STORE",
 				Flags: []ucli.Flag{
-					&ucli.StringFlag{Name: "prefix", Usage: "keep the store's keys under `KEY` (default (\"strata\", \"blob\", STORE))"},
+					blobStores.prefixFlag(),
 					&ucli.IntFlag{Name: "avg-chunk", Usage: fmt.Sprintf("average chunk size in `BYTES`, a power of two (chunks are avg/2 to 2*avg; default %d)", blob.DefaultAvgChunk)},
 				},
 				Action: blobCreate,
 			},
-			{
-				Name:      "drop",
-				Usage:     "remove a blob store and all of its blobs",
-				ArgsUsage: "STORE",
-				Action:    blobDrop,
-			},
+			blobStores.dropCommand("remove a blob store and all of its blobs"),
 			{
 				Name:      "put",
 				Usage:     "store a file (or stdin) as a blob and print its ID",
@@ -139,95 +131,40 @@ func blobError(err error) error {
 	return err
 }
 
+// blobStores are the blob stores.
+var blobStores = &storeKind[*blob.Store]{
+	layer:   "blob",
+	errs:    blobError,
+	open:    func(tx layer.ReadTx, name string) (*blob.Store, error) { return blob.Open(tx, blobRegistry, name) },
+	list:    func(tx layer.ReadTx) ([]*blob.Store, error) { return blob.List(tx, blobRegistry) },
+	drop:    func(tx layer.Tx, name string) error { return blob.Drop(tx, blobRegistry, name) },
+	columns: []column{{name: "name"}, {name: "chunk_sizes"}, {name: "prefix"}},
+	row: func(st *blob.Store) []any {
+		c := st.Config()
+		return []any{st.Name(), fmt.Sprintf("%d/%d/%d", c.MinChunk, c.AvgChunk, c.MaxChunk), FormatKey(st.Subspace().Bytes())}
+	},
+}
+
 // openBlobStore reads a store's registration.
 func openBlobStore(tx layer.ReadTx, name string) (*blob.Store, error) {
-	s, err := blob.Open(tx, blobRegistry, name)
-	return s, blobError(err)
+	return blobStores.openStore(tx, name)
 }
 
-// timeoutDB gives every transaction of a DB the --timeout option, for the
-// layer functions that run their own transactions (a blob Writer or
-// Reader).
-type timeoutDB struct {
-	layer.DB
-	d time.Duration
-}
-
-func (t timeoutDB) CreateTransaction() (layer.Tx, error) {
-	tx, err := t.DB.CreateTransaction()
-	if err == nil && t.d > 0 {
-		if err = tx.SetTimeout(t.d); err != nil {
-			tx.Cancel()
-			return nil, err
-		}
-	}
-	return tx, err
-}
-
-// blobDB is the session's DB for a blob Writer, Reader or GC.
-func (s *session) blobDB() layer.DB {
-	if s.timeout > 0 {
-		return timeoutDB{s.db, s.timeout}
-	}
-	return s.db
-}
-
-func blobCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	name := a[0]
-	spec := blob.Spec{Subspace: subspace.FromTuple(tuple.Tuple{"strata", "blob", name})}
-	if cmd.IsSet("prefix") {
-		p, err := ParseKey(cmd.String("prefix"))
-		if err != nil {
-			return usageErrorf("--prefix: %v", err)
-		}
-		if len(p) == 0 || p[0] == 0xff {
-			return usageErrorf("--prefix %s: want a non-empty prefix outside the system key space", FormatKey(p))
-		}
-		spec.Subspace = subspace.New(p)
+var blobCreate = createAction(blobStores, func(cmd *ucli.Command, name string) (spec blob.Spec, err error) {
+	if spec.Subspace, err = blobStores.subspace(cmd, name); err != nil {
+		return spec, err
 	}
 	if cmd.IsSet("avg-chunk") {
 		avg := cmd.Int("avg-chunk")
 		spec.Config = blob.Config{MinChunk: avg / 2, AvgChunk: avg, MaxChunk: avg * 2}
 		if _, err := blob.New(spec.Subspace, spec.Config); err != nil {
-			return usageErrorf("--avg-chunk %d: %v", avg, err)
+			return spec, usageErrorf("--avg-chunk %d: %v", avg, err)
 		}
 	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (*blob.Store, error) {
-		return blob.Create(tx, blobRegistry, name, spec)
-	})
-	return blobError(err)
-}
-
-func blobDrop(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, blob.Drop(tx, blobRegistry, a[0])
-	})
-	return blobError(err)
-}
+	return spec, nil
+}, func(tx layer.Tx, name string, spec blob.Spec) (*blob.Store, error) {
+	return blob.Create(tx, blobRegistry, name, spec)
+})
 
 var blobPutColumns = []column{{name: "id"}, {name: "size"}, {name: "chunks"}, {name: "new_chunks"}, {name: "new_bytes"}, {name: "refs"}, {name: "transactions"}}
 
@@ -258,11 +195,7 @@ func blobInput(s *session, name string) (r io.Reader, size int64, closeFn func()
 }
 
 func blobPut(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 2, "STORE [FILE | -]")
+	s, a, err := sessionArgs(cmd, 1, 2, "STORE [FILE | -]")
 	if err != nil {
 		return err
 	}
@@ -279,13 +212,13 @@ func blobPut(ctx context.Context, cmd *ucli.Command) (err error) {
 		return err
 	}
 	defer s.close(&err)
-	st, err := readTx(ctx, s, func(tx layer.ReadTx) (*blob.Store, error) { return openBlobStore(tx, a[0]) })
+	st, err := blobStores.readStore(ctx, s, a[0])
 	if err != nil {
 		return err
 	}
 	p := newByteProgress(cmd.Root().ErrWriter, "stored", size)
 	defer p.done()
-	w := st.NewWriter(ctx, s.blobDB())
+	w := st.NewWriter(ctx, s.ownTxDB())
 	_, err = io.CopyBuffer(w, &progressReader{r: in, p: p}, make([]byte, 1<<20))
 	if err != nil {
 		// Give the upload's chunks back to the collector at once.
@@ -312,11 +245,7 @@ func resolveID(tx layer.ReadTx, st *blob.Store, arg string) (blob.ID, error) {
 var blobGetColumns = []column{{name: "id"}, {name: "size"}, {name: "file"}}
 
 func blobGet(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 2, 2, "STORE ID")
+	s, a, err := sessionArgs(cmd, 2, 2, "STORE ID")
 	if err != nil {
 		return err
 	}
@@ -344,27 +273,19 @@ func blobGet(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	r, err := tg.st.NewReader(ctx, s.blobDB(), tg.id)
+	r, err := tg.st.NewReader(ctx, s.ownTxDB(), tg.id)
 	if err != nil {
 		return blobError(err)
 	}
 	defer r.Close()
 
 	var w io.Writer = s.stdout
-	var tmp *os.File
+	var tmp *outFile
 	if !toStdout {
-		// Write next to the target, then rename: a failed get leaves no
-		// file behind that looks like the blob.
-		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
-		if err != nil {
-			return usageErrorf("--out: %v", err)
+		if tmp, err = createOutFile(out); err != nil {
+			return err
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
+		defer tmp.discard()
 		w = tmp
 	}
 	p := newByteProgress(cmd.Root().ErrWriter, "read", r.Size())
@@ -381,16 +302,9 @@ func blobGet(ctx context.Context, cmd *ucli.Command) (err error) {
 	if toStdout {
 		return nil
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("blob get: %w", err)
+	if err := tmp.commit("blob get"); err != nil {
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("blob get: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("blob get: %w", err)
-	}
-	tmp = nil
 	return writeObject(s.stdout, s.format, blobGetColumns, tg.id.String(), n, out)
 }
 
@@ -402,11 +316,7 @@ var (
 func formatCreated(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func blobStat(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 2, "STORE [ID]")
+	s, a, err := sessionArgs(cmd, 1, 2, "STORE [ID]")
 	if err != nil {
 		return err
 	}
@@ -489,47 +399,25 @@ func blobRemove(ctx context.Context, cmd *ucli.Command) (err error) {
 	return l.Close()
 }
 
-var blobStoreColumns = []column{{name: "name"}, {name: "chunk_sizes"}, {name: "prefix"}}
-
 func blobList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
+	s, a, err := sessionArgs(cmd, 0, 1, "[STORE]")
 	if err != nil {
 		return err
 	}
-	a, err := args(cmd, 0, 1, "[STORE]")
+	limit, err := limitFlag(cmd)
 	if err != nil {
 		return err
-	}
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
 	}
 	if err := s.open(ctx); err != nil {
 		return err
 	}
 	defer s.close(&err)
 	if len(a) == 0 {
-		stores, err := readTx(ctx, s, func(tx layer.ReadTx) ([]*blob.Store, error) { return blob.List(tx, blobRegistry) })
-		if err != nil {
-			return err
-		}
-		l := newListWriter(s.stdout, s.format, blobStoreColumns...)
-		for _, st := range stores {
-			c := st.Config()
-			if err := l.Row(st.Name(), fmt.Sprintf("%d/%d/%d", c.MinChunk, c.AvgChunk, c.MaxChunk), FormatKey(st.Subspace().Bytes())); err != nil {
-				return err
-			}
-		}
-		return l.Close()
+		return blobStores.printStores(ctx, s)
 	}
 	l := newListWriter(s.stdout, s.format, blobInfoColumns...)
 	var after *blob.ID
-	done := 0
-	for {
-		n := pageRows
-		if limit > 0 {
-			n = min(n, limit-done)
-		}
+	err = pages(limit, func(n int) (int, bool, error) {
 		type listPage struct {
 			infos []blob.Info
 			more  bool
@@ -539,35 +427,30 @@ func blobList(ctx context.Context, cmd *ucli.Command) (err error) {
 			if err != nil {
 				return listPage{}, err
 			}
-			var p listPage
 			start := time.Now()
-			for info, err := range st.List(tx.Snapshot(), blob.ListOptions{After: after, Limit: n}) {
-				if err != nil {
-					return listPage{}, err
-				}
-				p.infos = append(p.infos, info)
-				if len(p.infos) < n && time.Since(start) >= pageTime {
-					break
-				}
+			infos, err := collect(st.List(tx.Snapshot(), blob.ListOptions{After: after, Limit: n}), n, func(err error) error { return err })
+			if err != nil {
+				return listPage{}, err
 			}
-			p.more = len(p.infos) > 0 && (len(p.infos) == n || time.Since(start) >= pageTime)
-			return p, nil
+			return listPage{infos, len(infos) > 0 && (len(infos) == n || time.Since(start) >= pageTime)}, nil
 		})
 		if err != nil {
-			l.Flush()
-			return err
+			return 0, false, err
 		}
 		for _, info := range page.infos {
 			if err := l.Row(info.ID.String(), info.Size, info.Chunks, info.Refs, formatCreated(info.Created)); err != nil {
-				return err
+				return 0, false, err
 			}
 		}
-		done += len(page.infos)
-		if !page.more || limit > 0 && done >= limit {
-			break
+		if page.more {
+			last := page.infos[len(page.infos)-1].ID
+			after = &last
 		}
-		last := page.infos[len(page.infos)-1].ID
-		after = &last
+		return len(page.infos), page.more, nil
+	})
+	if err != nil {
+		l.Flush()
+		return err
 	}
 	return l.Close()
 }
@@ -576,11 +459,7 @@ var blobGCColumns = []column{{name: "expired"}, {name: "in_flight"}, {name: "rel
 	{name: "chunks_deleted"}, {name: "bytes_freed"}, {name: "transactions"}}
 
 func blobGC(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
+	s, a, err := sessionArgs(cmd, 1, 1, "STORE")
 	if err != nil {
 		return err
 	}
@@ -592,11 +471,11 @@ func blobGC(ctx context.Context, cmd *ucli.Command) (err error) {
 		return err
 	}
 	defer s.close(&err)
-	st, err := readTx(ctx, s, func(tx layer.ReadTx) (*blob.Store, error) { return openBlobStore(tx, a[0]) })
+	st, err := blobStores.readStore(ctx, s, a[0])
 	if err != nil {
 		return err
 	}
-	g, err := st.GC(ctx, s.blobDB(), blob.GCOptions{Lease: lease})
+	g, err := st.GC(ctx, s.ownTxDB(), blob.GCOptions{Lease: lease})
 	if err != nil {
 		return fmt.Errorf("blob gc: %w (what committed stays done; run gc again to finish)", err)
 	}
@@ -618,15 +497,10 @@ func newByteProgress(w io.Writer, verb string, total int64) *byteProgress {
 
 // tickBytes reports bytes done.
 func (p *byteProgress) tickBytes(done int64) {
-	if !p.on {
+	now, ok := p.due()
+	if !ok {
 		return
 	}
-	now := time.Now()
-	if now.Sub(p.last) < progressEvery {
-		return
-	}
-	p.last = now
-	p.shown = true
 	const mib = 1 << 20
 	rate := float64(done) / mib / max(now.Sub(p.start).Seconds(), 1e-3)
 	var line string
@@ -640,7 +514,7 @@ func (p *byteProgress) tickBytes(done int64) {
 	} else {
 		line = fmt.Sprintf("%s %.1f MiB, %.1f MiB/s", p.verb, float64(done)/mib, rate)
 	}
-	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	p.show(line)
 }
 
 // progressReader counts what is read through it.

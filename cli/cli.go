@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,10 +31,14 @@ const (
 	// ExitUnavailable means the database could not be opened: a directory
 	// locked by another process, an unknown engine, a cluster out of reach.
 	ExitUnavailable = 3
-	// ExitNotFound means raw get found no value at the key, or tuple get
-	// no such tuple in the store.
+	// ExitNotFound means what a command reads or needs is absent: no value
+	// at raw get's key, no such tuple for tuple get, no such blob for blob
+	// get, stat or rm, no live value for kv get, hget, ttl or lease show or
+	// for a kv condition that needs one (put --xx, cas, del --xx), no such
+	// document for eav get, replace, delete-fields or delete.
 	ExitNotFound = 4
-	// ExitTimeout means a transaction ran past --timeout.
+	// ExitTimeout means a transaction ran past --timeout, or kv watch past
+	// --for.
 	ExitTimeout = 5
 	// ExitInterrupted means the command was interrupted (SIGINT).
 	ExitInterrupted = 130
@@ -55,12 +60,17 @@ with "strata: ".
 
 Exit codes:
   0    success
-  1    failure (a database or I/O error)
+  1    failure: a database or I/O error, a vn change conflict, a kv
+       condition that fails on a present value (a version mismatch, put --nx
+       on a live value, a lease held by another holder or lost)
   2    usage error: unknown command or flag, wrong arguments, malformed
-       literal, key or value over the limits; nothing was written
+       literal, key or value over the limits, no such store (or, for
+       create, one by that name already); nothing was written
   3    database unavailable: locked by another process, unknown engine
-  4    not found (raw get, tuple get)
-  5    transaction timed out (--timeout)
+  4    not found: raw get, tuple get, blob get, stat and rm, kv get, hget,
+       ttl and lease show, kv conditions that need a value (put --xx, cas,
+       del --xx), eav get, replace, delete-fields and delete
+  5    timed out: a transaction ran past --timeout, or kv watch past --for
   130  interrupted`
 
 // exitError carries an exit code with an error.
@@ -346,6 +356,20 @@ func commandPath(cmd *ucli.Command) string {
 	return strings.TrimPrefix(cmd.FullName(), cmd.Root().Name+" ")
 }
 
+// sessionArgs reads the global flags (newSession) and then checks the
+// argument count (args), as every action starts.
+func sessionArgs(cmd *ucli.Command, minN, maxN int, names string) (*session, []string, error) {
+	s, err := newSession(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := args(cmd, minN, maxN, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, a, nil
+}
+
 // args checks that cmd got between min and max positional arguments.
 func args(cmd *ucli.Command, minN, maxN int, names string) ([]string, error) {
 	a := cmd.Args().Slice()
@@ -353,4 +377,82 @@ func args(cmd *ucli.Command, minN, maxN int, names string) ([]string, error) {
 		return nil, usageErrorf("%s: want %s, got %d argument(s); see %s --help", commandPath(cmd), names, len(a), cmd.FullName())
 	}
 	return a, nil
+}
+
+// limitFlag reads --limit: 0 (no limit) or more.
+func limitFlag(cmd *ucli.Command) (int, error) {
+	limit := cmd.Int("limit")
+	if limit < 0 {
+		return 0, usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	}
+	return limit, nil
+}
+
+// timeoutDB gives every transaction of a DB the --timeout option, for the
+// layer functions that run their own transactions (a blob Writer, Reader
+// or GC, an eav job).
+type timeoutDB struct {
+	layer.DB
+	d time.Duration
+}
+
+func (t timeoutDB) CreateTransaction() (layer.Tx, error) {
+	tx, err := t.DB.CreateTransaction()
+	if err == nil && t.d > 0 {
+		if err = tx.SetTimeout(t.d); err != nil {
+			tx.Cancel()
+			return nil, err
+		}
+	}
+	return tx, err
+}
+
+// ownTxDB is the session's DB for layer functions that run their own
+// transactions: each of them gets --timeout.
+func (s *session) ownTxDB() layer.DB {
+	if s.timeout > 0 {
+		return timeoutDB{s.db, s.timeout}
+	}
+	return s.db
+}
+
+// outFile stands in for the file --out names until it is complete: it is a
+// temporary file next to it, renamed into place by commit, so that a
+// failed command leaves no file behind that looks like its output.
+type outFile struct {
+	*os.File
+	out  string
+	done bool
+}
+
+func createOutFile(out string) (*outFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return nil, usageErrorf("--out: %v", err)
+	}
+	return &outFile{File: f, out: out}, nil
+}
+
+// discard removes the temporary file, unless commit renamed it.
+func (f *outFile) discard() {
+	if !f.done {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+// commit syncs the temporary file and renames it into place; what names
+// the command in errors.
+func (f *outFile) commit(what string) error {
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := os.Rename(f.Name(), f.out); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	f.done = true
+	return nil
 }

@@ -144,14 +144,17 @@
 // # Exit codes
 //
 //	0    success
-//	1    failure (a database or I/O error)
+//	1    failure: a database or I/O error, a vn change conflict, a kv
+//	     condition that fails on a present value (a version mismatch, put --nx
+//	     on a live value, a lease held by another holder or lost)
 //	2    usage error: unknown command or flag, wrong arguments, malformed
-//	     literal, key or value over FoundationDB's limits; nothing was written
+//	     literal, key or value over the limits, no such store (or, for
+//	     create, one by that name already); nothing was written
 //	3    database unavailable: locked by another process, unknown engine
-//	4    not found (raw get, tuple get, kv get, hget, ttl, lease show, and
-//	     kv conditions that need a value, eav get, replace, delete-fields,
-//	     delete)
-//	5    transaction timed out (--timeout)
+//	4    not found: raw get, tuple get, blob get, stat and rm, kv get, hget,
+//	     ttl and lease show, kv conditions that need a value (put --xx, cas,
+//	     del --xx), eav get, replace, delete-fields and delete
+//	5    timed out: a transaction ran past --timeout, or kv watch past --for
 //	130  interrupted
 //
 // # Caveats

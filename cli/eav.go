@@ -18,7 +18,6 @@ import (
 
 	"github.com/strata-db/strata/eav"
 	"github.com/strata-db/strata/layer"
-	"github.com/strata-db/strata/layer/subspace"
 	"github.com/strata-db/strata/layer/tuple"
 )
 
@@ -159,17 +158,8 @@ rerun it to resume); --drop removes a rule and its entries.`,
 					&ucli.StringFlag{Name: "drop", Usage: "drop the index `RULE`"}),
 				Action: eavIndex,
 			},
-			{
-				Name:   "ls",
-				Usage:  "list the document stores",
-				Action: eavList,
-			},
-			{
-				Name:      "drop",
-				Usage:     "remove a document store and all of its documents",
-				ArgsUsage: "STORE",
-				Action:    eavDrop,
-			},
+			eavStores.lsCommand("list the document stores"),
+			eavStores.dropCommand("remove a document store and all of its documents"),
 		},
 	}
 }
@@ -192,10 +182,20 @@ func eavError(err error) error {
 	return err
 }
 
+// eavStores are the document stores.
+var eavStores = &storeKind[*eav.Store]{
+	layer:   "eav",
+	errs:    eavError,
+	open:    func(tx layer.ReadTx, name string) (*eav.Store, error) { return eav.Open(tx, eavRegistry, name) },
+	list:    func(tx layer.ReadTx) ([]*eav.Store, error) { return eav.List(tx, eavRegistry) },
+	drop:    func(tx layer.Tx, name string) error { return eav.Drop(tx, eavRegistry, name) },
+	columns: []column{{name: "name"}, {name: "prefix"}},
+	row:     func(st *eav.Store) []any { return []any{st.Name(), FormatKey(st.Subspace().Bytes())} },
+}
+
 // eavOpen reads a store's registration.
 func eavOpen(tx layer.ReadTx, name string) (*eav.Store, error) {
-	st, err := eav.Open(tx, eavRegistry, name)
-	return st, eavError(err)
+	return eavStores.openStore(tx, name)
 }
 
 // eavOpenOrCreate opens a store, registering it under its default prefix
@@ -203,7 +203,7 @@ func eavOpen(tx layer.ReadTx, name string) (*eav.Store, error) {
 func eavOpenOrCreate(tx layer.Tx, name string) (*eav.Store, error) {
 	st, err := eav.Open(tx, eavRegistry, name)
 	if errors.Is(err, eav.ErrNoStore) {
-		st, err = eav.Create(tx, eavRegistry, name, eav.Spec{Subspace: subspace.FromTuple(tuple.Tuple{"strata", "eav", name})})
+		st, err = eav.Create(tx, eavRegistry, name, eav.Spec{Subspace: eavStores.defaultSubspace(name)})
 	}
 	return st, eavError(err)
 }
@@ -232,6 +232,34 @@ func formatEAVID(id eav.ID) string {
 		return u.String()
 	}
 	return formatItem(id)
+}
+
+// eavStoreAndIDs reads STORE ID...
+func eavStoreAndIDs(cmd *ucli.Command) (string, []eav.ID, error) {
+	name, first, rest, err := eavStoreAndID(cmd, 0, -1, "STORE ID...")
+	if err != nil {
+		return "", nil, err
+	}
+	ids := []eav.ID{first}
+	for _, a := range rest {
+		id, err := parseEAVID(a)
+		if err != nil {
+			return "", nil, err
+		}
+		ids = append(ids, id)
+	}
+	return name, ids, nil
+}
+
+// eavBatches calls fn on ids in batches of eavBatchDocs, one transaction
+// each, until fn fails.
+func eavBatches(ids []eav.ID, fn func(page []eav.ID) error) error {
+	for lo := 0; lo < len(ids); lo += eavBatchDocs {
+		if err := fn(ids[lo:min(lo+eavBatchDocs, len(ids))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eavStoreAndID reads STORE ID [REST...] with rest between minRest and
@@ -465,11 +493,7 @@ const (
 )
 
 func eavCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 2, "STORE [DOC]")
+	s, a, err := sessionArgs(cmd, 1, 2, "STORE [DOC]")
 	if err != nil {
 		return err
 	}
@@ -566,17 +590,9 @@ func eavGet(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	name, first, rest, err := eavStoreAndID(cmd, 0, -1, "STORE ID...")
+	name, ids, err := eavStoreAndIDs(cmd)
 	if err != nil {
 		return err
-	}
-	ids := []eav.ID{first}
-	for _, a := range rest {
-		id, err := parseEAVID(a)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, id)
 	}
 	if err := s.open(ctx); err != nil {
 		return err
@@ -585,8 +601,7 @@ func eavGet(ctx context.Context, cmd *ucli.Command) (err error) {
 	// Pages of ids, one transaction each.
 	var out []byte
 	var absent []string
-	for lo := 0; lo < len(ids); lo += eavBatchDocs {
-		page := ids[lo:min(lo+eavBatchDocs, len(ids))]
+	err = eavBatches(ids, func(page []eav.ID) error {
 		docs, err := readTx(ctx, s, func(tx layer.ReadTx) ([]eav.Document, error) {
 			st, err := eavOpen(tx, name)
 			if err != nil {
@@ -610,6 +625,10 @@ func eavGet(ctx context.Context, cmd *ucli.Command) (err error) {
 			return err
 		}
 		out = out[:0]
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(absent) > 0 {
 		return withCode(ExitNotFound, fmt.Errorf("store %q has no document %s", name, strings.Join(absent, ", ")))
@@ -689,25 +708,16 @@ func eavDelete(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	name, first, rest, err := eavStoreAndID(cmd, 0, -1, "STORE ID...")
+	name, ids, err := eavStoreAndIDs(cmd)
 	if err != nil {
 		return err
-	}
-	ids := []eav.ID{first}
-	for _, a := range rest {
-		id, err := parseEAVID(a)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, id)
 	}
 	if err := s.open(ctx); err != nil {
 		return err
 	}
 	defer s.close(&err)
 	var absent []string
-	for lo := 0; lo < len(ids); lo += eavBatchDocs {
-		page := ids[lo:min(lo+eavBatchDocs, len(ids))]
+	err = eavBatches(ids, func(page []eav.ID) error {
 		gone, err := writeTx(ctx, s, func(tx layer.Tx) ([]string, error) {
 			st, err := eavOpen(tx, name)
 			if err != nil {
@@ -729,6 +739,10 @@ func eavDelete(ctx context.Context, cmd *ucli.Command) (err error) {
 			return err
 		}
 		absent = append(absent, gone...)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(absent) > 0 {
 		return withCode(ExitNotFound, fmt.Errorf("store %q had no document %s", name, strings.Join(absent, ", ")))
@@ -897,11 +911,7 @@ type eavPage struct {
 }
 
 func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, math.MaxInt, "STORE [COND...]")
+	s, a, err := sessionArgs(cmd, 1, math.MaxInt, "STORE [COND...]")
 	if err != nil {
 		return err
 	}
@@ -914,9 +924,9 @@ func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 		}
 		conds = append(conds, c)
 	}
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	limit, err := limitFlag(cmd)
+	if err != nil {
+		return err
 	}
 	withDocs := cmd.Bool("docs")
 	if err := s.open(ctx); err != nil {
@@ -925,28 +935,16 @@ func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 	defer s.close(&err)
 	l := newListWriter(s.stdout, s.format, column{name: "id"})
 	var after eav.Continuation
-	done := 0
-	for {
-		n := pageRows
-		if limit > 0 {
-			n = min(n, limit-done)
-		}
+	err = pages(limit, func(n int) (int, bool, error) {
 		p, err := readTx(ctx, s, func(tx layer.ReadTx) (eavPage, error) {
 			st, err := eavOpen(tx, name)
 			if err != nil {
 				return eavPage{}, err
 			}
-			start := time.Now()
 			var p eavPage
 			cur := st.Query(tx.Snapshot(), eav.QueryOptions{Limit: n, After: after}, conds...)
-			for id, err := range cur.All() {
-				if err != nil {
-					return eavPage{}, eavError(err)
-				}
-				p.ids = append(p.ids, id)
-				if len(p.ids) < n && time.Since(start) >= pageTime {
-					break
-				}
+			if p.ids, err = collect(cur.All(), n, eavError); err != nil {
+				return eavPage{}, err
 			}
 			p.next = cur.Continuation()
 			if withDocs {
@@ -957,10 +955,8 @@ func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 			return p, nil
 		})
 		if err != nil {
-			l.Flush()
-			return err
+			return 0, false, err
 		}
-		done += len(p.ids)
 		if withDocs {
 			var out []byte
 			for i, id := range p.ids {
@@ -973,19 +969,21 @@ func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 				out = append(appendJSON(out, p.docs[i]), "}\n"...)
 			}
 			if _, err := s.stdout.Write(out); err != nil {
-				return err
+				return 0, false, err
 			}
 		} else {
 			for _, id := range p.ids {
 				if err := l.Row(formatEAVID(id)); err != nil {
-					return err
+					return 0, false, err
 				}
 			}
 		}
-		if p.next == nil || limit > 0 && done >= limit {
-			break
-		}
 		after = p.next
+		return len(p.ids), p.next != nil, nil
+	})
+	if err != nil {
+		l.Flush()
+		return err
 	}
 	if withDocs {
 		return nil
@@ -995,36 +993,13 @@ func eavQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 
 var eavJobColumns = []column{{name: "job"}, {name: "done"}, {name: "documents"}, {name: "changed"}, {name: "transactions"}}
 
-// eavTimeoutDB gives each transaction of a job the --timeout option (a
-// job runs its own transactions). blob.go's timeoutDB does the same for
-// blobs; the two could move to cli.go as one.
-type eavTimeoutDB struct {
-	layer.DB
-	d time.Duration
-}
-
-func (t eavTimeoutDB) CreateTransaction() (layer.Tx, error) {
-	tx, err := t.DB.CreateTransaction()
-	if err == nil {
-		if err = tx.SetTimeout(t.d); err != nil {
-			tx.Cancel()
-			return nil, err
-		}
-	}
-	return tx, err
-}
-
 // runEAVJob runs a job to its end or to --max-steps.
 func runEAVJob(ctx context.Context, cmd *ucli.Command, s *session, st *eav.Store, job eav.Job) error {
 	opts := eav.JobOptions{StepDocs: cmd.Int("step-docs"), MaxSteps: cmd.Int("max-steps")}
 	if opts.StepDocs < 1 || opts.MaxSteps < 0 {
 		return usageErrorf("--step-docs %d, --max-steps %d: want at least 1 and 0 or more", opts.StepDocs, opts.MaxSteps)
 	}
-	var db layer.DB = s.db
-	if s.timeout > 0 {
-		db = eavTimeoutDB{s.db, s.timeout}
-	}
-	res, err := st.RunJob(ctx, db, job, opts)
+	res, err := st.RunJob(ctx, s.ownTxDB(), job, opts)
 	if err != nil {
 		return eavError(err)
 	}
@@ -1032,11 +1007,7 @@ func runEAVJob(ctx context.Context, cmd *ucli.Command, s *session, st *eav.Store
 }
 
 func eavDropField(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 2, 2, "STORE ATTR")
+	s, a, err := sessionArgs(cmd, 2, 2, "STORE ATTR")
 	if err != nil {
 		return err
 	}
@@ -1048,7 +1019,7 @@ func eavDropField(ctx context.Context, cmd *ucli.Command) (err error) {
 		return err
 	}
 	defer s.close(&err)
-	st, err := readTx(ctx, s, func(tx layer.ReadTx) (*eav.Store, error) { return eavOpen(tx, a[0]) })
+	st, err := eavStores.readStore(ctx, s, a[0])
 	if err != nil {
 		return err
 	}
@@ -1058,11 +1029,7 @@ func eavDropField(ctx context.Context, cmd *ucli.Command) (err error) {
 var eavIndexColumns = []column{{name: "rule"}, {name: "ready"}}
 
 func eavIndex(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
+	s, a, err := sessionArgs(cmd, 1, 1, "STORE")
 	if err != nil {
 		return err
 	}
@@ -1122,50 +1089,4 @@ func eavIndex(ctx context.Context, cmd *ucli.Command) (err error) {
 		}
 	}
 	return l.Close()
-}
-
-var eavListColumns = []column{{name: "name"}, {name: "prefix"}}
-
-func eavList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	if _, err := args(cmd, 0, 0, "no arguments"); err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	stores, err := readTx(ctx, s, func(tx layer.ReadTx) ([]*eav.Store, error) { return eav.List(tx, eavRegistry) })
-	if err != nil {
-		return err
-	}
-	l := newListWriter(s.stdout, s.format, eavListColumns...)
-	for _, st := range stores {
-		if err := l.Row(st.Name(), FormatKey(st.Subspace().Bytes())); err != nil {
-			return err
-		}
-	}
-	return l.Close()
-}
-
-func eavDrop(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, eavError(eav.Drop(tx, eavRegistry, a[0]))
-	})
-	return err
 }

@@ -12,7 +12,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	ucli "github.com/urfave/cli/v3"
@@ -341,24 +340,16 @@ func rawExport(ctx context.Context, cmd *ucli.Command) (err error) {
 	out := cmd.String("out")
 	toStdout := out == "" || out == "-"
 	var w io.Writer = s.stdout
-	var tmp *os.File
+	var tmp *outFile
 	if toStdout {
 		if isTerminal(s.stdout) {
 			return usageErrorf("raw export: stdout is a terminal; give --out FILE or redirect stdout")
 		}
 	} else {
-		// Write next to the target, then rename: a failed export leaves no
-		// file behind that looks like one.
-		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
-		if err != nil {
-			return usageErrorf("--out: %v", err)
+		if tmp, err = createOutFile(out); err != nil {
+			return err
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
+		defer tmp.discard()
 		w = tmp
 	}
 	if err := s.open(ctx); err != nil {
@@ -390,16 +381,9 @@ func rawExport(ctx context.Context, cmd *ucli.Command) (err error) {
 	if toStdout {
 		return nil
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("raw export: %w", err)
+	if err := tmp.commit("raw export"); err != nil {
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("raw export: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("raw export: %w", err)
-	}
-	tmp = nil
 	return writeObject(s.stdout, s.format, exportColumns, ew.rows, ew.bytes, sum, out)
 }
 
@@ -515,11 +499,8 @@ func verifyExport(r io.Reader, p *progress) (*exportReader, error) {
 }
 
 func rawImport(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
+	s, _, err := sessionArgs(cmd, 0, 0, "no arguments (the file is --in FILE, or stdin)")
 	if err != nil {
-		return err
-	}
-	if _, err := args(cmd, 0, 0, "no arguments (the file is --in FILE, or stdin)"); err != nil {
 		return err
 	}
 	in, err := openImportInput(s, cmd.String("in"), cmd.Bool("check"))

@@ -13,8 +13,6 @@ import (
 
 	"github.com/strata-db/strata/kv"
 	"github.com/strata-db/strata/layer"
-	"github.com/strata-db/strata/layer/subspace"
-	"github.com/strata-db/strata/layer/tuple"
 )
 
 const kvDescription = `A kv store holds versioned values with TTLs, counters, hashes, sorted sets
@@ -61,10 +59,10 @@ func kvCommand() *ucli.Command {
 		Action:      groupAction,
 		Commands: []*ucli.Command{
 			store("create", "register a kv store", "STORE", kvCreate,
-				&ucli.StringFlag{Name: "prefix", Usage: "keep the store's keys under `KEY` (default (\"strata\", \"kv\", STORE))"},
+				kvStores.prefixFlag(),
 				&ucli.DurationFlag{Name: "default-ttl", Usage: "time to live of values put without --ttl (0: none)"}),
-			store("ls", "list the kv stores", "", kvList),
-			store("drop", "remove a kv store and all of its data", "STORE", kvDrop),
+			kvStores.lsCommand("list the kv stores"),
+			kvStores.dropCommand("remove a kv store and all of its data"),
 			store("get", "print a key's value, version and expiry (exit code 4 if there is none)", "STORE KEY", kvGet),
 			store("put", "write a value and print its version", "STORE KEY VALUE", kvPut,
 				ttlFlag("expire the value after `DURATION` (default: the store's default TTL)"),
@@ -136,11 +134,7 @@ func kvError(err error) error {
 // count, opens the database and the store, and runs fn.
 func kvAction(minN, maxN int, names string, fn func(ctx context.Context, s *session, st *kv.Store, a []string) error) ucli.ActionFunc {
 	return func(ctx context.Context, cmd *ucli.Command) (err error) {
-		s, err := newSession(cmd)
-		if err != nil {
-			return err
-		}
-		a, err := args(cmd, minN, maxN, names)
+		s, a, err := sessionArgs(cmd, minN, maxN, names)
 		if err != nil {
 			return err
 		}
@@ -148,92 +142,36 @@ func kvAction(minN, maxN int, names string, fn func(ctx context.Context, s *sess
 			return err
 		}
 		defer s.close(&err)
-		st, err := readTx(ctx, s, func(tx layer.ReadTx) (*kv.Store, error) {
-			return kv.Open(tx, kvRegistry, a[0], nil)
-		})
+		st, err := kvStores.readStore(ctx, s, a[0])
 		if err != nil {
-			return kvError(err)
+			return err
 		}
 		return kvError(fn(ctx, s, st, a[1:]))
 	}
 }
 
-func kvCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	spec := kv.Spec{Subspace: subspace.FromTuple(tuple.Tuple{"strata", "kv", a[0]}), DefaultTTL: cmd.Duration("default-ttl")}
-	if spec.DefaultTTL < 0 {
-		return usageErrorf("--default-ttl %v: want a positive duration or 0", spec.DefaultTTL)
-	}
-	if cmd.IsSet("prefix") {
-		p, err := ParseKey(cmd.String("prefix"))
-		if err != nil {
-			return usageErrorf("--prefix: %v", err)
-		}
-		if len(p) == 0 || p[0] == 0xff {
-			return usageErrorf("--prefix %s: want a non-empty prefix outside the system key space", FormatKey(p))
-		}
-		spec.Subspace = subspace.New(p)
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (*kv.Store, error) {
-		return kv.Create(tx, kvRegistry, a[0], spec)
-	})
-	return kvError(err)
+// kvStores are the kv stores.
+var kvStores = &storeKind[*kv.Store]{
+	layer:   "kv",
+	errs:    kvError,
+	open:    func(tx layer.ReadTx, name string) (*kv.Store, error) { return kv.Open(tx, kvRegistry, name, nil) },
+	list:    func(tx layer.ReadTx) ([]*kv.Store, error) { return kv.List(tx, kvRegistry) },
+	drop:    func(tx layer.Tx, name string) error { return kv.Drop(tx, kvRegistry, name) },
+	columns: []column{{name: "name"}, {name: "default_ttl"}, {name: "prefix"}},
+	row: func(st *kv.Store) []any {
+		return []any{st.Name(), formatTTL(st.Options().DefaultTTL), FormatKey(st.Subspace().Bytes())}
+	},
 }
 
-func kvList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
+var kvCreate = createAction(kvStores, func(cmd *ucli.Command, name string) (spec kv.Spec, err error) {
+	if spec.DefaultTTL = cmd.Duration("default-ttl"); spec.DefaultTTL < 0 {
+		return spec, usageErrorf("--default-ttl %v: want a positive duration or 0", spec.DefaultTTL)
 	}
-	if _, err := args(cmd, 0, 0, "no arguments"); err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	stores, err := readTx(ctx, s, func(tx layer.ReadTx) ([]*kv.Store, error) { return kv.List(tx, kvRegistry) })
-	if err != nil {
-		return err
-	}
-	l := newListWriter(s.stdout, s.format, column{name: "name"}, column{name: "default_ttl"}, column{name: "prefix"})
-	for _, st := range stores {
-		if err := l.Row(st.Name(), formatTTL(st.Options().DefaultTTL), FormatKey(st.Subspace().Bytes())); err != nil {
-			return err
-		}
-	}
-	return l.Close()
-}
-
-func kvDrop(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, kv.Drop(tx, kvRegistry, a[0])
-	})
-	return kvError(err)
-}
+	spec.Subspace, err = kvStores.subspace(cmd, name)
+	return spec, err
+}, func(tx layer.Tx, name string, spec kv.Spec) (*kv.Store, error) {
+	return kv.Create(tx, kvRegistry, name, spec)
+})
 
 func formatTTL(d time.Duration) string {
 	if d <= 0 {
@@ -253,8 +191,10 @@ func formatScore(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) 
 
 var kvItemColumns = []column{{name: "key"}, {name: "value"}, {name: "version"}, {name: "expires"}, {name: "value_base64", jsonOnly: true}}
 
-func kvItemRow(l *listWriter, it kv.Item) error {
-	return l.Row(it.Key, FormatValue(it.Value), it.Version.String(), formatExpiry(it.Expires), base64.StdEncoding.EncodeToString(it.Value))
+// kvItemValues are the values of kvItemColumns for an item whose version
+// prints as version.
+func kvItemValues(it kv.Item, version string) []any {
+	return []any{it.Key, FormatValue(it.Value), version, formatExpiry(it.Expires), base64.StdEncoding.EncodeToString(it.Value)}
 }
 
 func kvGet(ctx context.Context, cmd *ucli.Command) error {
@@ -263,8 +203,7 @@ func kvGet(ctx context.Context, cmd *ucli.Command) error {
 		if err != nil {
 			return err
 		}
-		return writeObject(s.stdout, s.format, kvItemColumns, it.Key, FormatValue(it.Value), it.Version.String(),
-			formatExpiry(it.Expires), base64.StdEncoding.EncodeToString(it.Value))
+		return writeObject(s.stdout, s.format, kvItemColumns, kvItemValues(it, it.Version.String())...)
 	})(ctx, cmd)
 }
 
@@ -282,6 +221,15 @@ func kvWriteResult(s *session, w kv.Write, del bool) error {
 		return writeObject(s.stdout, s.format, []column{{name: "deleted"}, {name: "version"}, {name: "replayed"}}, w.Existed, ver, w.Replayed)
 	}
 	return writeObject(s.stdout, s.format, []column{{name: "version"}, {name: "replayed"}}, ver, w.Replayed)
+}
+
+// kvPutAndPrint puts a value and prints the result.
+func kvPutAndPrint(ctx context.Context, s *session, st *kv.Store, key, value string, opts kv.PutOptions) error {
+	w, err := writeTx(ctx, s, func(tx layer.Tx) (kv.Write, error) { return st.Put(tx, key, []byte(value), opts) })
+	if err != nil {
+		return err
+	}
+	return kvWriteResult(s, w, false)
 }
 
 func putOptions(cmd *ucli.Command) (kv.PutOptions, error) {
@@ -307,11 +255,7 @@ func kvPut(ctx context.Context, cmd *ucli.Command) error {
 		return err
 	}
 	return kvAction(3, 3, "STORE KEY VALUE", func(ctx context.Context, s *session, st *kv.Store, a []string) error {
-		w, err := writeTx(ctx, s, func(tx layer.Tx) (kv.Write, error) { return st.Put(tx, a[0], []byte(a[1]), opts) })
-		if err != nil {
-			return err
-		}
-		return kvWriteResult(s, w, false)
+		return kvPutAndPrint(ctx, s, st, a[0], a[1], opts)
 	})(ctx, cmd)
 }
 
@@ -326,11 +270,7 @@ func kvCas(ctx context.Context, cmd *ucli.Command) error {
 			return withCode(ExitUsage, err)
 		}
 		opts.IfMatch = v
-		w, err := writeTx(ctx, s, func(tx layer.Tx) (kv.Write, error) { return st.Put(tx, a[0], []byte(a[2]), opts) })
-		if err != nil {
-			return err
-		}
-		return kvWriteResult(s, w, false)
+		return kvPutAndPrint(ctx, s, st, a[0], a[2], opts)
 	})(ctx, cmd)
 }
 
@@ -423,9 +363,9 @@ func kvTTL(ctx context.Context, cmd *ucli.Command) error {
 const kvScanPage = 1000
 
 func kvScan(ctx context.Context, cmd *ucli.Command) error {
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	limit, err := limitFlag(cmd)
+	if err != nil {
+		return err
 	}
 	return kvAction(1, 1, "STORE", func(ctx context.Context, s *session, st *kv.Store, a []string) error {
 		l := newListWriter(s.stdout, s.format, kvItemColumns...)
@@ -442,7 +382,7 @@ func kvScan(ctx context.Context, cmd *ucli.Command) error {
 				if limit > 0 && printed == limit {
 					return l.Close()
 				}
-				if err := kvItemRow(l, it); err != nil {
+				if err := l.Row(kvItemValues(it, it.Version.String())...); err != nil {
 					return err
 				}
 				printed++
@@ -511,8 +451,7 @@ func kvWatch(ctx context.Context, cmd *ucli.Command) error {
 		if err != nil {
 			return err
 		}
-		return writeObject(s.stdout, s.format, kvItemColumns, it.Key, FormatValue(it.Value), versionOrEmpty(it),
-			formatExpiry(it.Expires), base64.StdEncoding.EncodeToString(it.Value))
+		return writeObject(s.stdout, s.format, kvItemColumns, kvItemValues(it, versionOrEmpty(it))...)
 	})(ctx, cmd)
 }
 
@@ -536,8 +475,7 @@ func kvHGet(ctx context.Context, cmd *ucli.Command) error {
 		if err != nil {
 			return err
 		}
-		return writeObject(s.stdout, s.format, []column{{name: "value"}, {name: "value_base64", jsonOnly: true}},
-			FormatValue(v), base64.StdEncoding.EncodeToString(v))
+		return writeObject(s.stdout, s.format, valueColumns, FormatValue(v), base64.StdEncoding.EncodeToString(v))
 	})(ctx, cmd)
 }
 
@@ -602,9 +540,9 @@ func kvScoredList(s *session, members []kv.Scored) error {
 }
 
 func kvZRange(ctx context.Context, cmd *ucli.Command) error {
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	limit, err := limitFlag(cmd)
+	if err != nil {
+		return err
 	}
 	return kvAction(2, 4, "STORE KEY [MIN MAX]", func(ctx context.Context, s *session, st *kv.Store, a []string) error {
 		lo, hi := math.Inf(-1), math.Inf(1)

@@ -27,15 +27,9 @@ func newProgress(w io.Writer, verb string, total int64) *progress {
 
 // tick reports rows (and bytes, if known) done so far.
 func (p *progress) tick(rows, bytes int64) {
-	if !p.on {
+	if _, ok := p.due(); !ok {
 		return
 	}
-	now := time.Now()
-	if now.Sub(p.last) < progressEvery {
-		return
-	}
-	p.last = now
-	p.shown = true
 	line := fmt.Sprintf("%s %d rows", p.verb, rows)
 	if p.total > 0 {
 		line = fmt.Sprintf("%s %d of %d rows (%d%%)", p.verb, rows, p.total, rows*100/p.total)
@@ -43,6 +37,26 @@ func (p *progress) tick(rows, bytes int64) {
 	if bytes > 0 {
 		line += fmt.Sprintf(", %.1f MiB", float64(bytes)/(1<<20))
 	}
+	p.show(line)
+}
+
+// due reports whether to draw a line now: on a terminal, at most every
+// progressEvery. It returns the time.
+func (p *progress) due() (time.Time, bool) {
+	if !p.on {
+		return time.Time{}, false
+	}
+	now := time.Now()
+	if now.Sub(p.last) < progressEvery {
+		return now, false
+	}
+	p.last = now
+	return now, true
+}
+
+// show draws line in place of the one before.
+func (p *progress) show(line string) {
+	p.shown = true
 	fmt.Fprint(p.w, "\r\x1b[K"+line)
 }
 

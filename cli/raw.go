@@ -31,11 +31,14 @@ selects every key. Long scans run in several transactions of at most
 10,000 rows or about a second each: each page reads one consistent
 snapshot, the whole scan does not.`
 
-// keysColumns are the columns of rows of keys and values.
+// kvColumns are the columns of rows of keys and values.
 var kvColumns = []column{
 	{name: "key"}, {name: "key_base64", jsonOnly: true},
 	{name: "value"}, {name: "value_base64", jsonOnly: true},
 }
+
+// valueColumns are the columns of one value.
+var valueColumns = []column{{name: "value"}, {name: "value_base64", jsonOnly: true}}
 
 func rawCommand() *ucli.Command {
 	// Flags hold their parsed state, so each command gets its own.
@@ -189,11 +192,7 @@ func kvRow(cmd *ucli.Command, l *listWriter, key, value []byte) error {
 }
 
 func rawGet(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "KEY")
+	s, a, err := sessionArgs(cmd, 1, 1, "KEY")
 	if err != nil {
 		return err
 	}
@@ -256,12 +255,17 @@ func rawSet(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
+	return rawWrite(ctx, s, func(tx layer.Tx) { tx.Set(key, value) })
+}
+
+// rawWrite opens the database and runs op in a write transaction.
+func rawWrite(ctx context.Context, s *session, op func(tx layer.Tx)) (err error) {
 	if err := s.open(ctx); err != nil {
 		return err
 	}
 	defer s.close(&err)
 	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		tx.Set(key, value)
+		op(tx)
 		return struct{}{}, nil
 	})
 	return err
@@ -296,11 +300,7 @@ func rawClear(ctx context.Context, cmd *ucli.Command) (err error) {
 		}
 		return clearRange(ctx, cmd)
 	}
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "KEY (or --range BEGIN END, or --prefix KEY)")
+	s, a, err := sessionArgs(cmd, 1, 1, "KEY (or --range BEGIN END, or --prefix KEY)")
 	if err != nil {
 		return err
 	}
@@ -308,15 +308,7 @@ func rawClear(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		tx.Clear(key)
-		return struct{}{}, nil
-	})
-	return err
+	return rawWrite(ctx, s, func(tx layer.Tx) { tx.Clear(key) })
 }
 
 func clearRange(ctx context.Context, cmd *ucli.Command) (err error) {
@@ -328,15 +320,7 @@ func clearRange(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		tx.ClearRange(r)
-		return struct{}{}, nil
-	})
-	return err
+	return rawWrite(ctx, s, func(tx layer.Tx) { tx.ClearRange(r) })
 }
 
 func rawRange(ctx context.Context, cmd *ucli.Command) (err error) {
@@ -348,9 +332,9 @@ func rawRange(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	limit, err := limitFlag(cmd)
+	if err != nil {
+		return err
 	}
 	if err := s.open(ctx); err != nil {
 		return err

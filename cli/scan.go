@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"iter"
 	"time"
 
 	"github.com/strata-db/strata/layer"
@@ -71,27 +72,19 @@ func next(r layer.KeyRange, last []byte, reverse bool) layer.KeyRange {
 // limit rows (0: all), paging across transactions. emit runs outside any
 // transaction, so a retried page is never emitted twice.
 func (s *session) scan(ctx context.Context, r layer.KeyRange, limit int, reverse bool, emit func(layer.KeyValue) error) error {
-	done := 0
-	for {
-		n := pageRows
-		if limit > 0 {
-			n = min(n, limit-done)
-		}
+	return pages(limit, func(n int) (int, bool, error) {
 		p, err := s.readPage(ctx, r, n, reverse, true)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
 		for _, kv := range p.rows {
 			if err := emit(kv); err != nil {
-				return err
+				return 0, false, err
 			}
 		}
-		done += p.count
-		if !p.more || limit > 0 && done >= limit {
-			return nil
-		}
 		r = next(r, p.last, reverse)
-	}
+		return p.count, p.more, nil
+	})
 }
 
 // count counts the keys in r, paging across transactions.
@@ -108,4 +101,42 @@ func (s *session) count(ctx context.Context, r layer.KeyRange) (int64, error) {
 		}
 		r = next(r, p.last, false)
 	}
+}
+
+// pages reads at most limit rows (0: no limit) in pages of at most pageRows:
+// it calls page with each page's size n until page reports no more rows
+// past its own, or the limit is reached.
+func pages(limit int, page func(n int) (rows int, more bool, err error)) error {
+	done := 0
+	for {
+		n := pageRows
+		if limit > 0 {
+			n = min(n, limit-done)
+		}
+		rows, more, err := page(n)
+		if err != nil {
+			return err
+		}
+		done += rows
+		if !more || limit > 0 && done >= limit {
+			return nil
+		}
+	}
+}
+
+// collect gathers up to n rows of a cursor in one transaction, fewer if
+// that takes pageTime; errs gives the cursor's errors their exit codes.
+func collect[T any](all iter.Seq2[T, error], n int, errs func(error) error) ([]T, error) {
+	start := time.Now()
+	var rows []T
+	for x, err := range all {
+		if err != nil {
+			return nil, errs(err)
+		}
+		rows = append(rows, x)
+		if len(rows) < n && time.Since(start) >= pageTime {
+			break
+		}
+	}
+	return rows, nil
 }

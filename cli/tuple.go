@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	ucli "github.com/urfave/cli/v3"
 
@@ -61,24 +60,11 @@ func tupleCommand() *ucli.Command {
 				Name:      "create",
 				Usage:     "register a store of N columns",
 				ArgsUsage: "STORE (--columns NAME,... | --n N)",
-				Flags: []ucli.Flag{
-					&ucli.StringFlag{Name: "columns", Usage: "the column names, comma-separated (their number is N)"},
-					&ucli.IntFlag{Name: "n", Usage: fmt.Sprintf("the number of columns, 1 to %d", tuplestore.MaxColumns)},
-					&ucli.StringFlag{Name: "prefix", Usage: "keep the store's keys under `KEY` (default (\"strata\", \"tuple\", STORE))"},
-				},
-				Action: tupleCreate,
+				Flags:     append(columnFlags(tuplestore.MaxColumns), tupleStores.prefixFlag()),
+				Action:    tupleCreate,
 			},
-			{
-				Name:   "ls",
-				Usage:  "list the stores",
-				Action: tupleList,
-			},
-			{
-				Name:      "drop",
-				Usage:     "remove a store and all of its tuples",
-				ArgsUsage: "STORE",
-				Action:    tupleDrop,
-			},
+			tupleStores.lsCommand("list the stores"),
+			tupleStores.dropCommand("remove a store and all of its tuples"),
 			{
 				Name:      "add",
 				Usage:     "add a tuple (with a value)",
@@ -130,112 +116,45 @@ func storeError(err error) error {
 	return err
 }
 
-// openStore reads the store's registration.
-func openStore(tx layer.ReadTx, name string) (*tuplestore.Store, error) {
-	s, err := tuplestore.Open(tx, tupleRegistry, name)
-	if err != nil {
-		return nil, storeError(err)
-	}
-	return s, nil
-}
-
-func tupleCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	name := a[0]
-	spec := tuplestore.Spec{N: cmd.Int("n")}
-	if cmd.IsSet("columns") {
-		for _, c := range strings.Split(cmd.String("columns"), ",") {
-			c = strings.TrimSpace(c)
-			if c == "" {
-				return usageErrorf("--columns %q: empty column name", cmd.String("columns"))
-			}
-			spec.Columns = append(spec.Columns, c)
-		}
-		if cmd.IsSet("n") && spec.N != len(spec.Columns) {
-			return usageErrorf("--n %d but --columns names %d columns", spec.N, len(spec.Columns))
-		}
-	} else if !cmd.IsSet("n") {
-		return usageErrorf("tuple create: give --columns NAME,... or --n N")
-	}
-	if n := max(spec.N, len(spec.Columns)); n < 1 || n > tuplestore.MaxColumns {
-		return usageErrorf("%d columns: want 1 to %d", n, tuplestore.MaxColumns)
-	}
-	if cmd.IsSet("prefix") {
-		p, err := ParseKey(cmd.String("prefix"))
-		if err != nil {
-			return usageErrorf("--prefix: %v", err)
-		}
-		if len(p) == 0 || p[0] == 0xff {
-			return usageErrorf("--prefix %s: want a non-empty prefix outside the system key space", FormatKey(p))
-		}
-		spec.Subspace = subspace.New(p)
-	} else {
-		spec.Subspace = subspace.FromTuple(tuple.Tuple{"strata", "tuple", name})
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (*tuplestore.Store, error) {
-		return tuplestore.Create(tx, tupleRegistry, name, spec)
-	})
-	return storeError(err)
+// tupleStores are the tuple stores.
+var tupleStores = &storeKind[*tuplestore.Store]{
+	layer: "tuple",
+	errs:  storeError,
+	open: func(tx layer.ReadTx, name string) (*tuplestore.Store, error) {
+		return tuplestore.Open(tx, tupleRegistry, name)
+	},
+	list:    func(tx layer.ReadTx) ([]*tuplestore.Store, error) { return tuplestore.List(tx, tupleRegistry) },
+	drop:    func(tx layer.Tx, name string) error { return tuplestore.Drop(tx, tupleRegistry, name) },
+	columns: tupleListColumns,
+	row:     tupleStoreRow[*tuplestore.Store],
 }
 
 var tupleListColumns = []column{{name: "name"}, {name: "n"}, {name: "columns"}, {name: "prefix"}}
 
-func tupleList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	if _, err := args(cmd, 0, 0, "no arguments"); err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	stores, err := readTx(ctx, s, func(tx layer.ReadTx) ([]*tuplestore.Store, error) {
-		return tuplestore.List(tx, tupleRegistry)
-	})
-	if err != nil {
-		return err
-	}
-	l := newListWriter(s.stdout, s.format, tupleListColumns...)
-	for _, st := range stores {
-		if err := l.Row(st.Name(), st.Columns(), strings.Join(st.ColumnNames(), ","), FormatKey(st.Subspace().Bytes())); err != nil {
-			return err
-		}
-	}
-	return l.Close()
+// tupleStoreRow is what ls prints of a tuple or versioned store.
+func tupleStoreRow[S interface {
+	Name() string
+	Columns() int
+	ColumnNames() []string
+	Subspace() subspace.Subspace
+}](st S) []any {
+	return []any{st.Name(), st.Columns(), strings.Join(st.ColumnNames(), ","), FormatKey(st.Subspace().Bytes())}
 }
 
-func tupleDrop(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, tuplestore.Drop(tx, tupleRegistry, a[0])
-	})
-	return storeError(err)
+// openStore reads the store's registration.
+func openStore(tx layer.ReadTx, name string) (*tuplestore.Store, error) {
+	return tupleStores.openStore(tx, name)
 }
+
+var tupleCreate = createAction(tupleStores, func(cmd *ucli.Command, name string) (spec tuplestore.Spec, err error) {
+	if spec.N, spec.Columns, err = columnsArgs(cmd, tuplestore.MaxColumns); err != nil {
+		return spec, err
+	}
+	spec.Subspace, err = tupleStores.subspace(cmd, name)
+	return spec, err
+}, func(tx layer.Tx, name string, spec tuplestore.Spec) (*tuplestore.Store, error) {
+	return tuplestore.Create(tx, tupleRegistry, name, spec)
+})
 
 // tupleArgs reads STORE ITEM... : the store's name and the tuple.
 func tupleArgs(cmd *ucli.Command) (string, []any, error) {
@@ -243,72 +162,104 @@ func tupleArgs(cmd *ucli.Command) (string, []any, error) {
 	if len(a) < 2 {
 		return "", nil, usageErrorf("%s: want STORE ITEM..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
 	}
+	items, err := parseItems(a[1:])
+	return a[0], items, err
+}
+
+// parseItems reads ITEM arguments into one tuple.
+func parseItems(a []string) ([]any, error) {
 	var items []any
-	for i, arg := range a[1:] {
+	for i, arg := range a {
 		p, err := ParsePattern(arg)
 		if err != nil {
-			return "", nil, usageErrorf("ITEM %d: %v", i+1, err)
+			return nil, usageErrorf("ITEM %d: %v", i+1, err)
 		}
 		for _, x := range p {
 			if _, ok := x.(tuplestore.Var); ok {
-				return "", nil, usageErrorf("ITEM %d: %s: a tuple holds values, not variables", i+1, arg)
+				return nil, usageErrorf("ITEM %d: %s: a tuple holds values, not variables", i+1, arg)
 			}
 		}
 		items = append(items, p...)
 	}
-	return a[0], items, nil
+	return items, nil
 }
 
-func tupleAdd(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	name, items, err := tupleArgs(cmd)
-	if err != nil {
-		return err
-	}
-	var value []byte
-	if cmd.IsSet("value") {
-		value = []byte(cmd.String("value"))
-		if cmd.Bool("value-literal") {
-			if value, err = ParseKey(cmd.String("value")); err != nil {
-				return usageErrorf("--value: %v", err)
-			}
-		}
-		if len(value) > layer.MaxValueSize {
-			return usageErrorf("--value is %d bytes; values are limited to %d bytes", len(value), layer.MaxValueSize)
-		}
-	} else if cmd.Bool("value-literal") {
-		return usageErrorf("--value-literal needs --value")
-	}
-	stamped, _ := tuple.Tuple(items).HasIncompleteVersionstamp()
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	vs, err := writeTx(ctx, s, func(tx layer.Tx) (layer.Future[[]byte], error) {
-		st, err := openStore(tx, name)
+// itemsAction is the frame of a command on STORE ITEM...: it reads the
+// arguments and then the flags (readFlags), opens the database and runs fn.
+func itemsAction[F any](readFlags func(*ucli.Command) (F, error),
+	fn func(ctx context.Context, s *session, name string, items []any, flags F) error,
+) ucli.ActionFunc {
+	return func(ctx context.Context, cmd *ucli.Command) (err error) {
+		s, err := newSession(cmd)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := st.Add(tx, items, value); err != nil {
-			return nil, storeError(err)
+		name, items, err := tupleArgs(cmd)
+		if err != nil {
+			return err
 		}
-		if stamped {
-			return tx.GetVersionstamp(), nil
+		flags, err := readFlags(cmd)
+		if err != nil {
+			return err
+		}
+		if err := s.open(ctx); err != nil {
+			return err
+		}
+		defer s.close(&err)
+		return fn(ctx, s, name, items, flags)
+	}
+}
+
+// noFlags is readFlags for commands without flags of their own to check.
+func noFlags(*ucli.Command) (struct{}, error) { return struct{}{}, nil }
+
+// addValue reads tuple add's --value and --value-literal.
+func addValue(cmd *ucli.Command) ([]byte, error) {
+	if !cmd.IsSet("value") {
+		if cmd.Bool("value-literal") {
+			return nil, usageErrorf("--value-literal needs --value")
 		}
 		return nil, nil
-	})
-	if err != nil || vs == nil {
-		return err
 	}
-	stamp, err := vs.Get()
-	if err != nil {
-		return err
+	value := []byte(cmd.String("value"))
+	if cmd.Bool("value-literal") {
+		var err error
+		if value, err = ParseKey(cmd.String("value")); err != nil {
+			return nil, usageErrorf("--value: %v", err)
+		}
 	}
-	done := completeVersionstamps(tuple.Tuple(items), [10]byte(stamp))
-	return writeObject(s.stdout, s.format, []column{{name: "tuple"}}, FormatTuple(done))
+	if len(value) > layer.MaxValueSize {
+		return nil, usageErrorf("--value is %d bytes; values are limited to %d bytes", len(value), layer.MaxValueSize)
+	}
+	return value, nil
+}
+
+func tupleAdd(ctx context.Context, cmd *ucli.Command) error {
+	return itemsAction(addValue, func(ctx context.Context, s *session, name string, items []any, value []byte) error {
+		stamped, _ := tuple.Tuple(items).HasIncompleteVersionstamp()
+		vs, err := writeTx(ctx, s, func(tx layer.Tx) (layer.Future[[]byte], error) {
+			st, err := openStore(tx, name)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.Add(tx, items, value); err != nil {
+				return nil, storeError(err)
+			}
+			if stamped {
+				return tx.GetVersionstamp(), nil
+			}
+			return nil, nil
+		})
+		if err != nil || vs == nil {
+			return err
+		}
+		stamp, err := vs.Get()
+		if err != nil {
+			return err
+		}
+		done := completeVersionstamps(tuple.Tuple(items), [10]byte(stamp))
+		return writeObject(s.stdout, s.format, []column{{name: "tuple"}}, FormatTuple(done))
+	})(ctx, cmd)
 }
 
 // completeVersionstamps returns t with its incomplete versionstamps given
@@ -331,62 +282,41 @@ func completeVersionstamps(t tuple.Tuple, v [10]byte) tuple.Tuple {
 	return out
 }
 
-func tupleRemove(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
+func tupleRemove(ctx context.Context, cmd *ucli.Command) error {
+	return itemsAction(noFlags, func(ctx context.Context, s *session, name string, items []any, _ struct{}) error {
+		_, err := writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
+			st, err := openStore(tx, name)
+			if err != nil {
+				return struct{}{}, err
+			}
+			return struct{}{}, storeError(st.Remove(tx, items))
+		})
 		return err
-	}
-	name, items, err := tupleArgs(cmd)
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		st, err := openStore(tx, name)
-		if err != nil {
-			return struct{}{}, err
-		}
-		return struct{}{}, storeError(st.Remove(tx, items))
-	})
-	return err
+	})(ctx, cmd)
 }
 
-func tupleGet(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	name, items, err := tupleArgs(cmd)
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	type got struct {
-		v  []byte
-		ok bool
-	}
-	g, err := readTx(ctx, s, func(tx layer.ReadTx) (got, error) {
-		st, err := openStore(tx, name)
-		if err != nil {
-			return got{}, err
+func tupleGet(ctx context.Context, cmd *ucli.Command) error {
+	return itemsAction(noFlags, func(ctx context.Context, s *session, name string, items []any, _ struct{}) error {
+		type got struct {
+			v  []byte
+			ok bool
 		}
-		v, ok, err := st.Get(tx, items)
-		return got{v, ok}, storeError(err)
-	})
-	if err != nil {
-		return err
-	}
-	if !g.ok {
-		return withCode(ExitNotFound, fmt.Errorf("store %q holds no %s", name, FormatTuple(items)))
-	}
-	return writeObject(s.stdout, s.format, []column{{name: "value"}, {name: "value_base64", jsonOnly: true}},
-		renderValue(cmd, g.v), base64.StdEncoding.EncodeToString(g.v))
+		g, err := readTx(ctx, s, func(tx layer.ReadTx) (got, error) {
+			st, err := openStore(tx, name)
+			if err != nil {
+				return got{}, err
+			}
+			v, ok, err := st.Get(tx, items)
+			return got{v, ok}, storeError(err)
+		})
+		if err != nil {
+			return err
+		}
+		if !g.ok {
+			return withCode(ExitNotFound, fmt.Errorf("store %q holds no %s", name, FormatTuple(items)))
+		}
+		return writeObject(s.stdout, s.format, valueColumns, renderValue(cmd, g.v), base64.StdEncoding.EncodeToString(g.v))
+	})(ctx, cmd)
 }
 
 // queryPage is what one transaction of a query read.
@@ -395,33 +325,33 @@ type queryPage struct {
 	next tuplestore.Continuation
 }
 
-func tupleQuery(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
+// queryArgs reads STORE PATTERN... and --limit.
+func queryArgs(cmd *ucli.Command) (name string, patterns []tuplestore.Pattern, limit int, err error) {
 	a := cmd.Args().Slice()
 	if len(a) < 2 {
-		return usageErrorf("%s: want STORE PATTERN..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
+		return "", nil, 0, usageErrorf("%s: want STORE PATTERN..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
 	}
-	name := a[0]
-	var patterns []tuplestore.Pattern
 	for i, arg := range a[1:] {
 		p, err := ParsePattern(arg)
 		if err != nil {
-			return usageErrorf("PATTERN %d: %v", i+1, err)
+			return "", nil, 0, usageErrorf("PATTERN %d: %v", i+1, err)
 		}
 		patterns = append(patterns, p)
 	}
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	if limit, err = limitFlag(cmd); err != nil {
+		return "", nil, 0, err
 	}
+	return a[0], patterns, limit, nil
+}
+
+// printMatches prints the matches of patterns, at most limit (0: all), a
+// column per variable (or their count when there is none). query starts
+// the query of one page of at most n matches, after a continuation;
+// errs gives the errors of the cursor their exit codes.
+func printMatches(ctx context.Context, s *session, patterns []tuplestore.Pattern, limit int,
+	query func(tx layer.ReadTx, n int, after tuplestore.Continuation) (*tuplestore.Cursor, error), errs func(error) error,
+) error {
 	vars := tuplestore.Vars(patterns...)
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
 	var l *listWriter
 	if len(vars) > 0 {
 		cols := make([]column, len(vars))
@@ -432,36 +362,17 @@ func tupleQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 	}
 	var after tuplestore.Continuation
 	done := 0
-	for {
-		n := pageRows
-		if limit > 0 {
-			n = min(n, limit-done)
-		}
+	err := pages(limit, func(n int) (int, bool, error) {
 		p, err := readTx(ctx, s, func(tx layer.ReadTx) (queryPage, error) {
-			st, err := openStore(tx, name)
+			cur, err := query(tx, n, after)
 			if err != nil {
 				return queryPage{}, err
 			}
-			start := time.Now()
-			var p queryPage
-			cur := st.Query(tx.Snapshot(), tuplestore.QueryOptions{Limit: n, After: after}, patterns...)
-			for b, err := range cur.All() {
-				if err != nil {
-					return queryPage{}, storeError(err)
-				}
-				p.rows = append(p.rows, b)
-				if len(p.rows) < n && time.Since(start) >= pageTime {
-					break
-				}
-			}
-			p.next = cur.Continuation()
-			return p, nil
+			rows, err := collect(cur.All(), n, errs)
+			return queryPage{rows, cur.Continuation()}, err
 		})
 		if err != nil {
-			if l != nil {
-				l.Flush() // the rows printed before the failure
-			}
-			return err
+			return 0, false, err
 		}
 		done += len(p.rows)
 		if l != nil {
@@ -471,19 +382,46 @@ func tupleQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 					row[i] = formatItem(b[v])
 				}
 				if err := l.Row(row...); err != nil {
-					return err
+					return 0, false, err
 				}
 			}
 		}
-		if p.next == nil || limit > 0 && done >= limit {
-			break
-		}
 		after = p.next
-	}
+		return len(p.rows), p.next != nil, nil
+	})
 	if l == nil {
+		if err != nil {
+			return err
+		}
 		return writeObject(s.stdout, s.format, []column{{name: "count"}}, done)
 	}
+	if err != nil {
+		l.Flush() // the rows printed before the failure
+		return err
+	}
 	return l.Close()
+}
+
+func tupleQuery(ctx context.Context, cmd *ucli.Command) (err error) {
+	s, err := newSession(cmd)
+	if err != nil {
+		return err
+	}
+	name, patterns, limit, err := queryArgs(cmd)
+	if err != nil {
+		return err
+	}
+	if err := s.open(ctx); err != nil {
+		return err
+	}
+	defer s.close(&err)
+	return printMatches(ctx, s, patterns, limit, func(tx layer.ReadTx, n int, after tuplestore.Continuation) (*tuplestore.Cursor, error) {
+		st, err := openStore(tx, name)
+		if err != nil {
+			return nil, err
+		}
+		return st.Query(tx.Snapshot(), tuplestore.QueryOptions{Limit: n, After: after}, patterns...), nil
+	}, storeError)
 }
 
 // formatItem renders one item in the literal syntax.

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"strings"
-	"time"
 
 	ucli "github.com/urfave/cli/v3"
 
 	"github.com/strata-db/strata/layer"
-	"github.com/strata-db/strata/layer/subspace"
 	"github.com/strata-db/strata/layer/tuple"
 	"github.com/strata-db/strata/tuplestore"
 	"github.com/strata-db/strata/vnstore"
@@ -72,24 +68,11 @@ func vnCommand() *ucli.Command {
 				Name:      "create",
 				Usage:     "register a versioned store of N columns",
 				ArgsUsage: "STORE (--columns NAME,... | --n N)",
-				Flags: []ucli.Flag{
-					&ucli.StringFlag{Name: "columns", Usage: "the column names, comma-separated (their number is N)"},
-					&ucli.IntFlag{Name: "n", Usage: fmt.Sprintf("the number of columns, 1 to %d", vnstore.MaxColumns)},
-					&ucli.StringFlag{Name: "prefix", Usage: "keep the store's keys under `KEY` (default (\"strata\", \"vn\", STORE))"},
-				},
-				Action: vnCreate,
+				Flags:     append(columnFlags(vnstore.MaxColumns), vnStores.prefixFlag()),
+				Action:    vnCreate,
 			},
-			{
-				Name:   "ls",
-				Usage:  "list the versioned stores",
-				Action: vnList,
-			},
-			{
-				Name:      "drop",
-				Usage:     "remove a versioned store, its history and its changes",
-				ArgsUsage: "STORE",
-				Action:    vnDrop,
-			},
+			vnStores.lsCommand("list the versioned stores"),
+			vnStores.dropCommand("remove a versioned store, its history and its changes"),
 			{
 				Name:   "change",
 				Usage:  "create, describe, apply or abandon changes",
@@ -194,13 +177,22 @@ func vnError(err error) error {
 	return storeError(err)
 }
 
+// vnStores are the versioned stores.
+var vnStores = &storeKind[*vnstore.Store]{
+	layer: "vn",
+	errs:  vnError,
+	open: func(tx layer.ReadTx, name string) (*vnstore.Store, error) {
+		return vnstore.Open(tx, vnRegistry, name)
+	},
+	list:    func(tx layer.ReadTx) ([]*vnstore.Store, error) { return vnstore.List(tx, vnRegistry) },
+	drop:    func(tx layer.Tx, name string) error { return vnstore.Drop(tx, vnRegistry, name) },
+	columns: tupleListColumns,
+	row:     tupleStoreRow[*vnstore.Store],
+}
+
 // openVN reads the store's registration.
 func openVN(tx layer.ReadTx, name string) (*vnstore.Store, error) {
-	s, err := vnstore.Open(tx, vnRegistry, name)
-	if err != nil {
-		return nil, vnError(err)
-	}
-	return s, nil
+	return vnStores.openStore(tx, name)
 }
 
 // parseChange reads a CHANGE argument or flag.
@@ -210,24 +202,6 @@ func parseChange(what, s string) (vnstore.ChangeID, error) {
 		return id, usageErrorf("%s: %v", what, err)
 	}
 	return id, nil
-}
-
-// parseItems reads ITEM arguments into one tuple.
-func parseItems(a []string) ([]any, error) {
-	var items []any
-	for i, arg := range a {
-		p, err := ParsePattern(arg)
-		if err != nil {
-			return nil, usageErrorf("ITEM %d: %v", i+1, err)
-		}
-		for _, x := range p {
-			if _, ok := x.(tuplestore.Var); ok {
-				return nil, usageErrorf("ITEM %d: %s: a tuple holds values, not variables", i+1, arg)
-			}
-		}
-		items = append(items, p...)
-	}
-	return items, nil
 }
 
 // readOptions reads --as-of and --pending.
@@ -250,108 +224,18 @@ func readOptions(cmd *ucli.Command) (vnstore.QueryOptions, error) {
 	return o, nil
 }
 
-func vnCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
+var vnCreate = createAction(vnStores, func(cmd *ucli.Command, name string) (spec vnstore.Spec, err error) {
+	if spec.N, spec.Columns, err = columnsArgs(cmd, vnstore.MaxColumns); err != nil {
+		return spec, err
 	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	name := a[0]
-	spec := vnstore.Spec{N: cmd.Int("n")}
-	if cmd.IsSet("columns") {
-		for _, c := range strings.Split(cmd.String("columns"), ",") {
-			c = strings.TrimSpace(c)
-			if c == "" {
-				return usageErrorf("--columns %q: empty column name", cmd.String("columns"))
-			}
-			spec.Columns = append(spec.Columns, c)
-		}
-		if cmd.IsSet("n") && spec.N != len(spec.Columns) {
-			return usageErrorf("--n %d but --columns names %d columns", spec.N, len(spec.Columns))
-		}
-	} else if !cmd.IsSet("n") {
-		return usageErrorf("vn create: give --columns NAME,... or --n N")
-	}
-	if n := max(spec.N, len(spec.Columns)); n < 1 || n > vnstore.MaxColumns {
-		return usageErrorf("%d columns: want 1 to %d", n, vnstore.MaxColumns)
-	}
-	if cmd.IsSet("prefix") {
-		p, err := ParseKey(cmd.String("prefix"))
-		if err != nil {
-			return usageErrorf("--prefix: %v", err)
-		}
-		if len(p) == 0 || p[0] == 0xff {
-			return usageErrorf("--prefix %s: want a non-empty prefix outside the system key space", FormatKey(p))
-		}
-		spec.Subspace = subspace.New(p)
-	} else {
-		spec.Subspace = subspace.FromTuple(tuple.Tuple{"strata", "vn", name})
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (*vnstore.Store, error) {
-		return vnstore.Create(tx, vnRegistry, name, spec)
-	})
-	return vnError(err)
-}
-
-func vnList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	if _, err := args(cmd, 0, 0, "no arguments"); err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	stores, err := readTx(ctx, s, func(tx layer.ReadTx) ([]*vnstore.Store, error) {
-		return vnstore.List(tx, vnRegistry)
-	})
-	if err != nil {
-		return err
-	}
-	l := newListWriter(s.stdout, s.format, tupleListColumns...)
-	for _, st := range stores {
-		if err := l.Row(st.Name(), st.Columns(), strings.Join(st.ColumnNames(), ","), FormatKey(st.Subspace().Bytes())); err != nil {
-			return err
-		}
-	}
-	return l.Close()
-}
-
-func vnDrop(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	_, err = writeTx(ctx, s, func(tx layer.Tx) (struct{}, error) {
-		return struct{}{}, vnstore.Drop(tx, vnRegistry, a[0])
-	})
-	return vnError(err)
-}
+	spec.Subspace, err = vnStores.subspace(cmd, name)
+	return spec, err
+}, func(tx layer.Tx, name string, spec vnstore.Spec) (*vnstore.Store, error) {
+	return vnstore.Create(tx, vnRegistry, name, spec)
+})
 
 func vnChangeCreate(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
+	s, a, err := sessionArgs(cmd, 1, 1, "STORE")
 	if err != nil {
 		return err
 	}
@@ -471,11 +355,7 @@ func vnChangeRebase(ctx context.Context, cmd *ucli.Command) error {
 var vnChangeColumns = []column{{name: "change"}, {name: "state"}, {name: "version"}, {name: "tuples"}, {name: "message"}}
 
 func vnChangeList(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a, err := args(cmd, 1, 1, "STORE")
+	s, a, err := sessionArgs(cmd, 1, 1, "STORE")
 	if err != nil {
 		return err
 	}
@@ -562,39 +442,21 @@ func vnEdit(ctx context.Context, cmd *ucli.Command, op vnstore.Op) error {
 	return writeObject(s.stdout, s.format, []column{{name: "changed"}}, changed)
 }
 
-func vnAsk(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a := cmd.Args().Slice()
-	if len(a) < 2 {
-		return usageErrorf("%s: want STORE ITEM..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
-	}
-	items, err := parseItems(a[1:])
-	if err != nil {
-		return err
-	}
-	opts, err := readOptions(cmd)
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	alive, err := readTx(ctx, s, func(tx layer.ReadTx) (bool, error) {
-		st, err := openVN(tx, a[0])
+func vnAsk(ctx context.Context, cmd *ucli.Command) error {
+	return itemsAction(readOptions, func(ctx context.Context, s *session, name string, items []any, opts vnstore.QueryOptions) error {
+		alive, err := readTx(ctx, s, func(tx layer.ReadTx) (bool, error) {
+			st, err := openVN(tx, name)
+			if err != nil {
+				return false, err
+			}
+			ok, err := st.Ask(tx.Snapshot(), items, opts)
+			return ok, vnError(err)
+		})
 		if err != nil {
-			return false, err
+			return err
 		}
-		ok, err := st.Ask(tx.Snapshot(), items, opts)
-		return ok, vnError(err)
-	})
-	if err != nil {
-		return err
-	}
-	return writeObject(s.stdout, s.format, []column{{name: "alive"}}, alive)
+		return writeObject(s.stdout, s.format, []column{{name: "alive"}}, alive)
+	})(ctx, cmd)
 }
 
 func vnQuery(ctx context.Context, cmd *ucli.Command) (err error) {
@@ -602,147 +464,62 @@ func vnQuery(ctx context.Context, cmd *ucli.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	a := cmd.Args().Slice()
-	if len(a) < 2 {
-		return usageErrorf("%s: want STORE PATTERN..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
-	}
-	name := a[0]
-	var patterns []tuplestore.Pattern
-	for i, arg := range a[1:] {
-		p, err := ParsePattern(arg)
-		if err != nil {
-			return usageErrorf("PATTERN %d: %v", i+1, err)
-		}
-		patterns = append(patterns, p)
-	}
-	limit := cmd.Int("limit")
-	if limit < 0 {
-		return usageErrorf("--limit %d: want 0 (no limit) or more", limit)
+	name, patterns, limit, err := queryArgs(cmd)
+	if err != nil {
+		return err
 	}
 	opts, err := readOptions(cmd)
 	if err != nil {
 		return err
 	}
-	vars := tuplestore.Vars(patterns...)
 	if err := s.open(ctx); err != nil {
 		return err
 	}
 	defer s.close(&err)
-	var l *listWriter
-	if len(vars) > 0 {
-		cols := make([]column, len(vars))
-		for i, v := range vars {
-			cols[i] = column{name: string(v)}
-		}
-		l = newListWriter(s.stdout, s.format, cols...)
-	}
-	done := 0
-	for {
-		opts.Limit = pageRows
-		if limit > 0 {
-			opts.Limit = min(opts.Limit, limit-done)
-		}
-		p, err := readTx(ctx, s, func(tx layer.ReadTx) (queryPage, error) {
-			st, err := openVN(tx, name)
-			if err != nil {
-				return queryPage{}, err
-			}
-			start := time.Now()
-			var p queryPage
-			cur := st.Query(tx.Snapshot(), opts, patterns...)
-			for b, err := range cur.All() {
-				if err != nil {
-					return queryPage{}, vnError(err)
-				}
-				p.rows = append(p.rows, b)
-				if len(p.rows) < opts.Limit && time.Since(start) >= pageTime {
-					break
-				}
-			}
-			p.next = cur.Continuation()
-			return p, nil
-		})
+	return printMatches(ctx, s, patterns, limit, func(tx layer.ReadTx, n int, after tuplestore.Continuation) (*tuplestore.Cursor, error) {
+		st, err := openVN(tx, name)
 		if err != nil {
-			if l != nil {
-				l.Flush() // the rows printed before the failure
-			}
-			return err
+			return nil, err
 		}
-		done += len(p.rows)
-		if l != nil {
-			for _, b := range p.rows {
-				row := make([]any, len(vars))
-				for i, v := range vars {
-					row[i] = formatItem(b[v])
-				}
-				if err := l.Row(row...); err != nil {
-					return err
-				}
-			}
-		}
-		if p.next == nil || limit > 0 && done >= limit {
-			break
-		}
-		opts.After = p.next
-	}
-	if l == nil {
-		return writeObject(s.stdout, s.format, []column{{name: "count"}}, done)
-	}
-	return l.Close()
+		opts.Limit, opts.After = n, after
+		return st.Query(tx.Snapshot(), opts, patterns...), nil
+	}, vnError)
 }
 
 var vnHistoryColumns = []column{{name: "version"}, {name: "change"}, {name: "op"}}
 
-func vnHistory(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
-	if err != nil {
-		return err
-	}
-	a := cmd.Args().Slice()
-	if len(a) < 2 {
-		return usageErrorf("%s: want STORE ITEM..., got %d argument(s); see %s --help", commandPath(cmd), len(a), cmd.FullName())
-	}
-	items, err := parseItems(a[1:])
-	if err != nil {
-		return err
-	}
-	opts, err := readOptions(cmd)
-	if err != nil {
-		return err
-	}
-	if err := s.open(ctx); err != nil {
-		return err
-	}
-	defer s.close(&err)
-	events, err := readTx(ctx, s, func(tx layer.ReadTx) ([]vnstore.Event, error) {
-		st, err := openVN(tx, a[0])
-		if err != nil {
-			return nil, err
-		}
-		events, err := st.History(tx.Snapshot(), items)
-		if err != nil || opts.AsOf.IsZero() {
-			return events, vnError(err)
-		}
-		v, err := st.Version(tx.Snapshot(), opts.AsOf)
-		if err != nil {
-			return nil, vnError(err)
-		}
-		// Events are in version order: keep those at or before v.
-		for i, e := range events {
-			if bytes.Compare(e.Version.Bytes(), v.Bytes()) > 0 {
-				return events[:i], nil
+func vnHistory(ctx context.Context, cmd *ucli.Command) error {
+	return itemsAction(readOptions, func(ctx context.Context, s *session, name string, items []any, opts vnstore.QueryOptions) error {
+		events, err := readTx(ctx, s, func(tx layer.ReadTx) ([]vnstore.Event, error) {
+			st, err := openVN(tx, name)
+			if err != nil {
+				return nil, err
 			}
-		}
-		return events, nil
-	})
-	if err != nil {
-		return err
-	}
-	l := newListWriter(s.stdout, s.format, vnHistoryColumns...)
-	for _, e := range events {
-		if err := l.Row(formatItem(e.Version), e.Change.String(), e.Op.String()); err != nil {
+			events, err := st.History(tx.Snapshot(), items)
+			if err != nil || opts.AsOf.IsZero() {
+				return events, vnError(err)
+			}
+			v, err := st.Version(tx.Snapshot(), opts.AsOf)
+			if err != nil {
+				return nil, vnError(err)
+			}
+			// Events are in version order: keep those at or before v.
+			for i, e := range events {
+				if bytes.Compare(e.Version.Bytes(), v.Bytes()) > 0 {
+					return events[:i], nil
+				}
+			}
+			return events, nil
+		})
+		if err != nil {
 			return err
 		}
-	}
-	return l.Close()
+		l := newListWriter(s.stdout, s.format, vnHistoryColumns...)
+		for _, e := range events {
+			if err := l.Row(formatItem(e.Version), e.Change.String(), e.Op.String()); err != nil {
+				return err
+			}
+		}
+		return l.Close()
+	})(ctx, cmd)
 }
