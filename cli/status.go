@@ -27,11 +27,8 @@ var statusColumns = []column{
 }
 
 func status(ctx context.Context, cmd *ucli.Command) (err error) {
-	s, err := newSession(cmd)
+	s, _, err := sessionArgs(cmd, 0, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if _, err := args(cmd, 0, 0, "no arguments"); err != nil {
 		return err
 	}
 	scheme, location := layer.ParseURL(s.url)
