@@ -199,6 +199,8 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *ucli.Command {
 			blobCommand(),
 			kvCommand(),
 			eavCommand(),
+			searchCommand(),
+			vectorCommand(),
 			statusCommand(),
 		},
 	}
