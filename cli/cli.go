@@ -25,8 +25,10 @@ const (
 	ExitFailure = 1
 	// ExitUsage means the command line was wrong: an unknown command or
 	// flag, a missing or extra argument, a malformed literal, a key or value
-	// over FoundationDB's limits or in the system key space. Nothing was
-	// written.
+	// over FoundationDB's limits or in the system key space, no such store
+	// (or, for create, one by that name already), a vector of the wrong
+	// dimension, a malformed filter. Nothing was written (but for the
+	// batches vector put --file committed before the bad one).
 	ExitUsage = 2
 	// ExitUnavailable means the database could not be opened: a directory
 	// locked by another process, an unknown engine, a cluster out of reach.
@@ -35,7 +37,8 @@ const (
 	// at raw get's key, no such tuple for tuple get, no such blob for blob
 	// get, stat or rm, no live value for kv get, hget, ttl or lease show or
 	// for a kv condition that needs one (put --xx, cas, del --xx), no such
-	// document for eav get, replace, delete-fields or delete.
+	// document for eav get, replace, delete-fields or delete, no such key
+	// for vector get.
 	ExitNotFound = 4
 	// ExitTimeout means a transaction ran past --timeout, or kv watch past
 	// --for.
@@ -62,14 +65,17 @@ Exit codes:
   0    success
   1    failure: a database or I/O error, a vn change conflict, a kv
        condition that fails on a present value (a version mismatch, put --nx
-       on a live value, a lease held by another holder or lost)
+       on a live value, a lease held by another holder or lost), a vector
+       index dropped while a command used it
   2    usage error: unknown command or flag, wrong arguments, malformed
-       literal, key or value over the limits, no such store (or, for
-       create, one by that name already); nothing was written
+       literal, key or value over the limits, no such store, search index,
+       vector bucket or index (or, for create, one by that name already), a
+       vector of the wrong dimension, a malformed vector, filter, metadata
+       or index spec, vector train of an exact index; nothing was written
   3    database unavailable: locked by another process, unknown engine
   4    not found: raw get, tuple get, blob get, stat and rm, kv get, hget,
        ttl and lease show, kv conditions that need a value (put --xx, cas,
-       del --xx), eav get, replace, delete-fields and delete
+       del --xx), eav get, replace, delete-fields and delete, vector get
   5    timed out: a transaction ran past --timeout, or kv watch past --for
   130  interrupted`
 

@@ -81,6 +81,22 @@
 //	strata eav index STORE              (--add RULE | --drop RULE, --step-docs N, --max-steps N)
 //	strata eav ls
 //	strata eav drop STORE
+//	strata search create STORE          (--prefix KEY, --k1 K1, --b B, --shards N)
+//	strata search ls
+//	strata search drop STORE
+//	strata search index STORE [FILE...] (--id ID: stdin as one document)
+//	strata search remove STORE ID...
+//	strata search query STORE WORDS...  (--and, --limit N, --offset N, --k1 K1, --b B)
+//	strata vector create BUCKET INDEX   (--dims N, --metric cosine|euclidean|dot, --kind exact|ivf,
+//	                                     --nlist N, --nprobe N, --prefix KEY)
+//	strata vector ls
+//	strata vector drop BUCKET [INDEX]
+//	strata vector put BUCKET INDEX [KEY VECTOR] (--metadata JSON | --file FILE, --batch N)
+//	strata vector get BUCKET INDEX KEY  (--vector)
+//	strata vector delete BUCKET INDEX KEY...
+//	strata vector search BUCKET INDEX VECTOR (--k N, --filter JSON, --nprobe N, --exact, --vector)
+//	strata vector train BUCKET INDEX    (--nlist N, --sample N, --seed N)
+//	strata vector stats BUCKET [INDEX]
 //	strata status
 //	strata completion bash|zsh|fish|pwsh
 //
@@ -133,6 +149,29 @@
 // delete-fields and delete exit with 4 for a missing document. drop-field
 // and index --add run resumable store-wide jobs.
 //
+// The search commands work on the full-text indexes of package invindex,
+// registered in the same catalog: index reads each FILE as a document whose
+// id is its path (or stdin as the document --id names), indexing an id
+// again replaces its document, and query prints the best matching ids with
+// their BM25 scores, best first, ties by id, matching any of the words
+// (--and: all of them). remove prints how many of the ids were indexed. A
+// missing index, or create of an existing one, exits with 2.
+//
+// The vector commands work on the vector buckets of package vector,
+// registered in the same catalog (create registers a bucket on first use).
+// A bucket holds named indexes of float32 vectors of one dimension, each
+// with a key and JSON metadata; an index is exact (a full scan) or ivf
+// (lists around centroids that train computes by k-means; search scans the
+// --nprobe nearest lists, or all with --exact). Vectors are JSON arrays
+// ('[0.1, 0.2, 0.3]'); put --file reads JSON lines {"key": ..., "vector":
+// [...], "metadata": {...}}. Filters are JSON objects with $eq $ne $gt $gte
+// $lt $lte $in $nin $exists $and $or. Every vector command prints JSON
+// lines whatever --output says (ls excepted). put --file commits each
+// --batch in a transaction of its own, so an error leaves the batches
+// before it written. get exits with 4 for a
+// missing key; a missing bucket or index, a wrong dimension, a malformed
+// vector, filter, metadata or spec, or train of an exact index exit with 2.
+//
 // Every transaction goes through layer.Transact or layer.ReadTransact, the
 // one retry loop. Scans (raw range, raw count, the key count of status) run
 // in pages of at most 10,000 rows, 16 MiB or one second per transaction,
@@ -146,14 +185,17 @@
 //	0    success
 //	1    failure: a database or I/O error, a vn change conflict, a kv
 //	     condition that fails on a present value (a version mismatch, put --nx
-//	     on a live value, a lease held by another holder or lost)
+//	     on a live value, a lease held by another holder or lost), a vector
+//	     index dropped while a command used it
 //	2    usage error: unknown command or flag, wrong arguments, malformed
-//	     literal, key or value over the limits, no such store (or, for
-//	     create, one by that name already); nothing was written
+//	     literal, key or value over the limits, no such store, search index,
+//	     vector bucket or index (or, for create, one by that name already), a
+//	     vector of the wrong dimension, a malformed vector, filter, metadata
+//	     or index spec, vector train of an exact index; nothing was written
 //	3    database unavailable: locked by another process, unknown engine
 //	4    not found: raw get, tuple get, blob get, stat and rm, kv get, hget,
 //	     ttl and lease show, kv conditions that need a value (put --xx, cas,
-//	     del --xx), eav get, replace, delete-fields and delete
+//	     del --xx), eav get, replace, delete-fields and delete, vector get
 //	5    timed out: a transaction ran past --timeout, or kv watch past --for
 //	130  interrupted
 //

@@ -39,7 +39,7 @@ var vectorBuckets = &storeKind[*vector.Bucket]{
 	list:    func(tx layer.ReadTx) ([]*vector.Bucket, error) { return vector.List(tx, vector.DefaultRegistry) },
 	drop:    func(tx layer.Tx, name string) error { return vector.Drop(tx, vector.DefaultRegistry, name) },
 	columns: []column{{name: "name"}, {name: "prefix"}},
-	row:     func(b *vector.Bucket) []any { return []any{b.Name(), b.Subspace().String()} },
+	row:     func(b *vector.Bucket) []any { return []any{b.Name(), FormatKey(b.Subspace().Bytes())} },
 }
 
 func vectorError(err error) error {
