@@ -18,7 +18,7 @@
 //	_, err = io.Copy(dst, r)
 //	r.Close()
 //
-// Small blobs (up to MaxSmallSize) also go in and out inside the caller's
+// Small blobs (up to MaxSmallSize, and MaxSmallChunks chunks) also go in and out inside the caller's
 // transaction, with other layers' writes: PutSmall (found's
 // get_or_create) and GetSmall. Stat, Exists, List, Resolve (an ID from a
 // hex prefix), Usage and Delete take the caller's transaction too.
@@ -157,7 +157,10 @@
 //   - Transaction sizes: a Writer's batch writes about BatchBytes plus 80
 //     bytes per chunk (4 MiB default, MaxBatchBytes 8 MiB, under
 //     FoundationDB's 10,000,000); PutSmall writes up to MaxSmallSize (4 MiB)
-//     in the caller's transaction, which must leave room for it.
+//     in up to MaxSmallChunks (2048) chunks in the caller's transaction,
+//     which must leave room for it. With small chunk sizes (MinChunk near
+//     MinChunkLimit) the chunk bound comes first: a blob of a few hundred
+//     KiB fails with ErrTooLarge; store it with a Writer.
 //   - Keys written in the store's subspace by other programs make reads
 //     fail with ErrCorrupt.
 package blob

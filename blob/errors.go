@@ -18,7 +18,8 @@ var (
 	// chunks, or it was aborted. Nothing was published; write it again.
 	ErrUploadExpired = errors.New("blob: upload expired or aborted")
 
-	// ErrTooLarge means data over MaxSmallSize given to PutSmall, or a blob
+	// ErrTooLarge means data over MaxSmallSize (or cut into over
+	// MaxSmallChunks chunks) given to PutSmall, or a blob
 	// over it asked of GetSmall: one transaction cannot hold it; use a
 	// Writer or a Reader, which span transactions.
 	ErrTooLarge = errors.New("blob: too large for one transaction")

@@ -47,6 +47,12 @@ const (
 	// MaxSmallSize is the largest blob PutSmall writes or GetSmall reads in
 	// the caller's transaction.
 	MaxSmallSize = 4 << 20
+	// MaxSmallChunks is the most chunks PutSmall writes in the caller's
+	// transaction (one manifest page): each chunk adds some 500 bytes of
+	// keys, references and conflict ranges to the transaction, so with
+	// small chunk sizes a blob under MaxSmallSize can still be too many
+	// chunks for one transaction (2101).
+	MaxSmallChunks = maxPageEntries
 
 	// MinPrefixLen is the fewest hex digits Resolve takes.
 	MinPrefixLen = 4
@@ -515,12 +521,20 @@ func (s *Store) setHeader(tx layer.Tx, id ID, h header) {
 // its Info, as found's bstore.get_or_create does: if the blob exists, only
 // a reference is added (Refs counts it), otherwise its chunks are stored
 // (those the store lacks) and it is published. data may be empty, and at
-// most MaxSmallSize bytes (else ErrTooLarge: use a Writer).
+// most MaxSmallSize bytes cut into at most MaxSmallChunks chunks (else
+// ErrTooLarge: use a Writer). With the default chunk sizes every blob up
+// to MaxSmallSize fits; with small chunks (a MinChunk of a few hundred
+// bytes) the chunk bound is reached first, since each chunk costs a few
+// hundred bytes of keys and manifest entries besides its data.
 func (s *Store) PutSmall(tx layer.Tx, data []byte) (Info, error) {
 	if len(data) > MaxSmallSize {
 		return Info{}, fmt.Errorf("%w: %d bytes; PutSmall takes up to %d, a Writer any size", ErrTooLarge, len(data), MaxSmallSize)
 	}
-	info, _, _, err := s.publishNew(tx, Sum(data), int64(len(data)), s.split(data, nil))
+	chunks := s.split(data, nil)
+	if len(chunks) > MaxSmallChunks {
+		return Info{}, fmt.Errorf("%w: %d bytes cut into %d chunks; PutSmall takes up to %d chunks (up to MaxSmallSize, %d bytes), a Writer any size", ErrTooLarge, len(data), len(chunks), MaxSmallChunks, MaxSmallSize)
+	}
+	info, _, _, err := s.publishNew(tx, Sum(data), int64(len(data)), chunks)
 	return info, err
 }
 

@@ -102,8 +102,9 @@
 //	("t", tenant, ...)          the tenant's store, with this same layout
 //
 // Values up to 99,990 bytes live in the value record; larger ones, up to
-// MaxValueSize (1 MiB), in chunks of layer.MaxValueSize bytes read with one
-// range read. The version is a key of its own so that the value record
+// MaxValueSize (1 MiB), in chunks of layer.MaxValueSize bytes, read with one
+// point read each, issued together (GetMany and Scan issue every chunk
+// read of every value before waiting on any). The version is a key of its own so that the value record
 // stays readable in the transaction that wrote it (a versionstamped value
 // cannot be read before commit: 1036).
 //
@@ -141,6 +142,18 @@
 //   - Sharded counter Get reads every shard; strict reads there conflict
 //     with any Add to the counter. Read through tx.Snapshot() for a
 //     dashboard.
+//   - Pops and counter Adds are not idempotent: they take no idempotency
+//     key. When layer.Transact retries a transaction that failed with
+//     commit_unknown_result (1021) but did commit, a retried pop pops the
+//     next members (the first ones are gone, returned to no one) and a
+//     retried Add adds again. Where that matters, write a value with
+//     PutOptions.IdempotencyKey (or IfAbsent) in the same transaction as
+//     the pop and skip the pop when its Write.Replayed is set.
+//   - A pop removes at most MaxPop members (a limit of 0 means MaxPop),
+//     fewer once its keys pass 1 MiB; ZRangeByScore and Scan without a
+//     limit, and GetMany of many keys, read everything asked for in one
+//     transaction (5 s, 1007): page them. HGetAll fails with ErrTooMany
+//     past MaxHashFields fields; HScan pages.
 //   - ZPopMin and ZPopByScore under heavy contention on one set serialize:
 //     correct, but the losers retry (FoundationDB's conflicts, not a lock).
 //   - A transaction that reads the version of a key it wrote, or a lease it

@@ -32,6 +32,10 @@ var (
 	// idempotency key or tenant name, a NaN score, a lease without a
 	// holder or with a TTL that is not positive, a shard count below one.
 	ErrInvalid = errors.New("kv: invalid argument")
+	// ErrTooMany means a read of more entries than one call returns
+	// (HGetAll of a hash of over MaxHashFields fields): page instead
+	// (HScan).
+	ErrTooMany = errors.New("kv: too many entries for one call")
 
 	// ErrIdempotencyKeyReused means an idempotency key that was already
 	// applied to another request (another operation or other keys).

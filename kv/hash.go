@@ -54,33 +54,68 @@ func (s *Store) HGet(tx layer.ReadTx, key, field string) ([]byte, error) {
 	return v, nil
 }
 
+// MaxHashFields is the most fields HGetAll returns: a larger hash fails
+// with ErrTooMany (read it a page at a time with HScan).
+const MaxHashFields = 10000
+
 // HGetAll returns every field of the hash at key, by field name (in byte
-// order); an absent hash has none.
+// order); an absent hash has none. A hash of over MaxHashFields fields
+// fails with ErrTooMany: page through it with HScan.
 func (s *Store) HGetAll(tx layer.ReadTx, key string) ([]Field, error) {
-	if err := s.checkKey("hash key", key); err != nil {
+	fields, more, err := s.HScan(tx, key, "", MaxHashFields)
+	if err != nil {
 		return nil, err
+	}
+	if more {
+		// HScan read one field past the page to tell.
+		return nil, fmt.Errorf("%w: hash %q has over %d fields; HGetAll returns up to %d, HScan pages", ErrTooMany, key, MaxHashFields, MaxHashFields)
+	}
+	return fields, nil
+}
+
+// HScan returns up to limit fields (1 to MaxHashFields) of the hash at
+// key whose names sort after after ("" starts at the first), by name, and
+// whether more follow: pass the last name returned as after for the next
+// page.
+func (s *Store) HScan(tx layer.ReadTx, key, after string, limit int) ([]Field, bool, error) {
+	if err := s.checkKey("hash key", key); err != nil {
+		return nil, false, err
+	}
+	if limit < 1 || limit > MaxHashFields {
+		return nil, false, fmt.Errorf("%w: HScan limit %d (1 to %d)", ErrInvalid, limit, MaxHashFields)
 	}
 	r, err := s.ss.RangeOf(tuple.Tuple{"h", key})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	rows, err := tx.GetRange(r, layer.RangeOptions{Mode: layer.StreamingModeWantAll}).Slice()
+	if after != "" {
+		k, err := s.hashField(key, after)
+		if err != nil {
+			return nil, false, err
+		}
+		r.Begin = append(k, 0x00)
+	}
+	rows, err := tx.GetRange(r, layer.RangeOptions{Limit: limit + 1, Mode: layer.StreamingModeWantAll}).Slice()
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
 	}
 	out := make([]Field, 0, len(rows))
 	for _, row := range rows {
 		t, err := s.ss.Unpack(row.Key)
 		if err != nil || len(t) != 3 {
-			return nil, fmt.Errorf("%w: hash key %q", ErrCorrupt, row.Key)
+			return nil, false, fmt.Errorf("%w: hash key %q", ErrCorrupt, row.Key)
 		}
 		f, ok := t[2].(string)
 		if !ok {
-			return nil, fmt.Errorf("%w: hash key %q", ErrCorrupt, row.Key)
+			return nil, false, fmt.Errorf("%w: hash key %q", ErrCorrupt, row.Key)
 		}
 		out = append(out, Field{Name: f, Value: row.Value})
 	}
-	return out, nil
+	return out, more, nil
 }
 
 // HDel removes fields of the hash at key and returns how many there were.

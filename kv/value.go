@@ -210,24 +210,45 @@ func (p pendingRead) wait(now time.Time) (state, error) {
 	return st, nil
 }
 
-// value reads the value of a live record, its chunks if it has any.
-func (s *Store) value(tx layer.ReadTx, key string, m meta) ([]byte, error) {
-	if !m.chunked {
-		return m.inline, nil
+// pendingValue is a value whose chunk reads have been issued and not yet
+// waited on.
+type pendingValue struct {
+	key    string
+	m      meta
+	chunks []layer.Future[[]byte]
+}
+
+// issueValue issues the point reads of a chunked value's chunks (the
+// record says how many), so that the reads of many values' chunks overlap:
+// a range read (GetRange) runs only when it is consumed, one at a time.
+func (s *Store) issueValue(tx layer.ReadTx, key string, m meta) pendingValue {
+	p := pendingValue{key: key, m: m}
+	if m.chunked {
+		p.chunks = make([]layer.Future[[]byte], m.chunks)
+		for c := range p.chunks {
+			p.chunks[c] = tx.Get(s.key("c", key, c))
+		}
 	}
-	rows, err := tx.GetRange(s.chunkRange(key), layer.RangeOptions{Mode: layer.StreamingModeWantAll}).Slice()
-	if err != nil {
-		return nil, err
+	return p
+}
+
+func (p pendingValue) wait() ([]byte, error) {
+	if !p.m.chunked {
+		return p.m.inline, nil
 	}
-	if len(rows) != m.chunks {
-		return nil, fmt.Errorf("%w: %q has %d chunks, its record says %d", ErrCorrupt, key, len(rows), m.chunks)
+	out := make([]byte, 0, p.m.length)
+	for c, f := range p.chunks {
+		v, err := f.Get()
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, fmt.Errorf("%w: %q lacks chunk %d of the %d its record says", ErrCorrupt, p.key, c, p.m.chunks)
+		}
+		out = append(out, v...)
 	}
-	out := make([]byte, 0, m.length)
-	for _, r := range rows {
-		out = append(out, r.Value...)
-	}
-	if len(out) != m.length {
-		return nil, fmt.Errorf("%w: %q has %d bytes, its record says %d", ErrCorrupt, key, len(out), m.length)
+	if len(out) != p.m.length {
+		return nil, fmt.Errorf("%w: %q has %d bytes, its record says %d", ErrCorrupt, p.key, len(out), p.m.length)
 	}
 	return out, nil
 }
@@ -246,8 +267,12 @@ func (s *Store) Get(tx layer.ReadTx, key string) (Item, error) {
 }
 
 // GetMany returns the live values of keys, in the keys' order, nil for a
-// key without one. Every read is issued before any is waited on, so on
-// FoundationDB they run in parallel.
+// key without one. Every value record's read is issued before any is
+// waited on, and every chunk read of the live large values before any
+// chunk is waited on, so on FoundationDB they run in parallel: two round
+// trips in all, whatever the number of keys. GetMany does not bound the
+// number of keys: the caller does (a transaction must finish within 5 s,
+// and a strict read adds a conflict range per key to the commit).
 func (s *Store) GetMany(tx layer.ReadTx, keys []string) ([]*Item, error) {
 	for _, k := range keys {
 		if err := s.checkKey("key", k); err != nil {
@@ -260,6 +285,7 @@ func (s *Store) GetMany(tx layer.ReadTx, keys []string) ([]*Item, error) {
 	}
 	now := s.now()
 	out := make([]*Item, len(keys))
+	values := make([]pendingValue, len(keys))
 	for i, p := range pending {
 		st, err := p.wait(now)
 		if err != nil {
@@ -268,11 +294,20 @@ func (s *Store) GetMany(tx layer.ReadTx, keys []string) ([]*Item, error) {
 		if !st.live {
 			continue
 		}
-		v, err := s.value(tx, p.key, st.m)
+		// Issue this value's chunk reads now; wait for them after every
+		// record is in, so that they overlap the other keys' reads.
+		values[i] = s.issueValue(tx, p.key, st.m)
+		out[i] = &Item{Key: p.key, Version: st.version, Expires: expiryTime(st.m.exp)}
+	}
+	for i, it := range out {
+		if it == nil {
+			continue
+		}
+		v, err := values[i].wait()
 		if err != nil {
 			return nil, err
 		}
-		out[i] = &Item{Key: p.key, Value: v, Version: st.version, Expires: expiryTime(st.m.exp)}
+		it.Value = v
 	}
 	return out, nil
 }
@@ -479,7 +514,9 @@ type ScanOptions struct {
 	// before); "" starts at the first key.
 	After string
 	// Limit caps the number of records read (live or expired); 0 means no
-	// limit.
+	// limit: the whole range, values and all, in the caller's transaction,
+	// which for a large store runs past FoundationDB's 5 s (1007). Page
+	// with a limit (and After) instead.
 	Limit int
 }
 
@@ -522,6 +559,7 @@ func (s *Store) Scan(tx layer.ReadTx, opts ScanOptions) (ScanPage, error) {
 		key string
 		m   meta
 		ver layer.Future[[]byte]
+		val pendingValue
 	}
 	now := s.now()
 	var alive []row
@@ -540,7 +578,7 @@ func (s *Store) Scan(tx layer.ReadTx, opts ScanOptions) (ScanPage, error) {
 		}
 		page.Last = k
 		if live(m.exp, now) {
-			alive = append(alive, row{k, m, tx.Get(s.versionKey(k))})
+			alive = append(alive, row{k, m, tx.Get(s.versionKey(k)), s.issueValue(tx, k, m)})
 		}
 	}
 	for _, r := range alive {
@@ -555,7 +593,7 @@ func (s *Store) Scan(tx layer.ReadTx, opts ScanOptions) (ScanPage, error) {
 				return ScanPage{}, err
 			}
 		}
-		if it.Value, err = s.value(tx, r.key, r.m); err != nil {
+		if it.Value, err = r.val.wait(); err != nil {
 			return ScanPage{}, err
 		}
 		page.Items = append(page.Items, it)

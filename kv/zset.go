@@ -16,7 +16,11 @@ type Scored struct {
 
 // ZRangeOptions controls ZRangeByScore.
 type ZRangeOptions struct {
-	// Limit caps the number of members returned; 0 means no limit.
+	// Limit caps the number of members returned; 0 means no limit: the
+	// whole score range in the caller's transaction, which for a set of
+	// hundreds of thousands of members can run past FoundationDB's 5 s
+	// (1007). Page with a limit instead, starting the next page at the
+	// last score returned.
 	Limit int
 	// Reverse returns members from the highest score down.
 	Reverse bool
@@ -191,7 +195,8 @@ func (s *Store) decodeScored(rows []layer.KeyValue) ([]Scored, error) {
 	return out, nil
 }
 
-// ZPopMin removes and returns the n members with the lowest scores.
+// ZPopMin removes and returns the n members with the lowest scores (n is
+// at most MaxPop: a larger n pops MaxPop; see ZPopByScore).
 func (s *Store) ZPopMin(tx layer.Tx, key string, n int) ([]Scored, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("%w: ZPopMin of %d members", ErrInvalid, n)
@@ -199,14 +204,27 @@ func (s *Store) ZPopMin(tx layer.Tx, key string, n int) ([]Scored, error) {
 	return s.ZPopByScore(tx, key, math.Inf(-1), math.Inf(1), n)
 }
 
-// ZPopByScore removes and returns up to limit members (0: all) with
-// min <= score <= max, lowest first. The range read is strict, so two
-// transactions that pop the same members conflict and one retries: under
-// any concurrency each member is popped by exactly one committed
-// transaction.
+// MaxPop is the most members one ZPopMin or ZPopByScore removes, and
+// maxPopBytes the most key bytes it clears: popping is writing, and one
+// transaction holds 10,000,000 bytes (2101) for 5 s (1007).
+const (
+	MaxPop      = 1000
+	maxPopBytes = 1 << 20
+)
+
+// ZPopByScore removes and returns up to limit members with min <= score
+// <= max, lowest first. A limit of 0, or over MaxPop, means MaxPop; a
+// page also stops once its keys pass 1 MiB, so it may hold fewer. Call it
+// again (in a new transaction) for the rest. The range read is strict, so
+// two transactions that pop the same members conflict and one retries:
+// under any concurrency each member is popped by exactly one committed
+// transaction. A pop is not idempotent: see the package's caveats.
 func (s *Store) ZPopByScore(tx layer.Tx, key string, minScore, maxScore float64, limit int) ([]Scored, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("%w: limit %d", ErrInvalid, limit)
+	}
+	if limit == 0 || limit > MaxPop {
+		limit = MaxPop
 	}
 	r, err := s.scoreRange(key, minScore, maxScore)
 	if err != nil {
@@ -215,9 +233,18 @@ func (s *Store) ZPopByScore(tx layer.Tx, key string, minScore, maxScore float64,
 	if minScore > maxScore {
 		return nil, nil
 	}
-	rows, err := tx.GetRange(r, layer.RangeOptions{Limit: limit, Mode: layer.StreamingModeWantAll}).Slice()
-	if err != nil {
-		return nil, err
+	var rows []layer.KeyValue
+	size := 0
+	for row, err := range tx.GetRange(r, layer.RangeOptions{Limit: limit, Mode: layer.StreamingModeWantAll}).All() {
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+		// The index entry and the member record are cleared: about twice
+		// the index key's bytes.
+		if size += 2 * len(row.Key); size >= maxPopBytes {
+			break // the read conflict range covers only what was read
+		}
 	}
 	out, err := s.decodeScored(rows)
 	if err != nil {
