@@ -112,6 +112,15 @@
 //   - A document's term list is one value: a document with too many
 //     distinct terms for layer.MaxValueSize (about 10,000 of average
 //     length) fails with ErrDocumentTooLarge. Split larger documents.
+//   - Indexing one document writes a posting per distinct term, each
+//     keyed by the whole document id, with its conflict ranges and
+//     statistics updates; replacing a document also clears its old
+//     postings. IndexCounts estimates these bytes as FoundationDB counts
+//     them and refuses a document over MaxDocumentTxBytes (8,000,000)
+//     with ErrDocumentTooLarge, writing nothing (e.g. a 1000-byte id
+//     with 3,000 terms, or reindexing a 200-byte id with 6,000). A
+//     document near the bound may index but not reindex: Remove it in
+//     its own transaction first.
 //   - A transaction indexes its documents within FoundationDB's
 //     10,000,000-byte limit: batch accordingly (a few hundred typical
 //     documents per transaction).

@@ -17,7 +17,8 @@ var (
 	ErrNotFound = errors.New("invindex: document not found")
 
 	// ErrDocumentTooLarge means a document whose term list does not fit
-	// one value (layer.MaxValueSize bytes).
+	// one value (layer.MaxValueSize bytes), or whose indexing would write
+	// more than MaxDocumentTxBytes to its transaction.
 	ErrDocumentTooLarge = errors.New("invindex: document too large")
 
 	// ErrCorrupt means a stored record the package cannot decode.

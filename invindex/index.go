@@ -19,6 +19,12 @@ const (
 	DefaultShards = 16
 	// MaxDocIDSize is the longest document id, in bytes.
 	MaxDocIDSize = 1000
+	// MaxDocumentTxBytes bounds what indexing one document may add to its
+	// transaction, estimated as FoundationDB counts it (each mutation's
+	// key and value, conflict ranges), old postings cleared included:
+	// headroom under the 10,000,000-byte transaction limit. A larger
+	// document fails with ErrDocumentTooLarge.
+	MaxDocumentTxBytes = 8_000_000
 )
 
 // Options are an index's settings. The zero value means the defaults.
@@ -214,7 +220,10 @@ func (ix *Index) Index(tx layer.Tx, doc, text string) error {
 }
 
 // Reindex is Index for a document that must already be indexed
-// (ErrNotFound otherwise).
+// (ErrNotFound otherwise). Replacing a document clears its old postings in
+// the same transaction, which counts against MaxDocumentTxBytes: a
+// document near the bound may index but not reindex; Remove it in a
+// transaction of its own first.
 func (ix *Index) Reindex(tx layer.Tx, doc, text string) error {
 	if err := checkDocID(doc); err != nil {
 		return err
@@ -253,8 +262,16 @@ func (ix *Index) IndexCounts(tx layer.Tx, doc string, counts map[string]int) err
 	if len(rec) > layer.MaxValueSize {
 		return fmt.Errorf("%w: %q has %d distinct terms", ErrDocumentTooLarge, doc, len(terms))
 	}
-	if _, err := ix.remove(tx, doc); err != nil {
+	old, had, err := ix.load(tx, doc)
+	if err != nil {
 		return err
+	}
+	if est := ix.txBytes(doc, terms, counts, rec, old, had); est > MaxDocumentTxBytes {
+		return fmt.Errorf("%w: %q (%d distinct terms, %d-byte id) would write about %d transaction bytes, over the limit of %d",
+			ErrDocumentTooLarge, doc, len(terms), len(doc), est, MaxDocumentTxBytes)
+	}
+	if had {
+		ix.removeDoc(tx, doc, old)
 	}
 	shard := ix.shard(doc)
 	tx.Set(ix.docKey(doc), rec)
@@ -281,14 +298,61 @@ func (ix *Index) Remove(tx layer.Tx, doc string) (bool, error) {
 }
 
 func (ix *Index) remove(tx layer.Tx, doc string) (bool, error) {
+	d, had, err := ix.load(tx, doc)
+	if err != nil || !had {
+		return false, err
+	}
+	ix.removeDoc(tx, doc, d)
+	return true, nil
+}
+
+// load reads doc's record, reporting whether it is indexed.
+func (ix *Index) load(tx layer.Tx, doc string) (Document, bool, error) {
 	v, err := tx.Get(ix.docKey(doc)).Get()
 	if err != nil || v == nil {
-		return false, err
+		return Document{}, false, err
 	}
 	d, err := decodeDoc(doc, v)
-	if err != nil {
-		return false, err
+	return d, err == nil, err
+}
+
+// txBytes estimates, as FoundationDB counts a transaction's size, what
+// indexing doc adds: the old document's removal (had) and the new
+// postings, statistics and record. Each mutation counts its key and value
+// (a clear, its two bounds) and each written or read key its conflict
+// range (the key twice, plus one); coalesced ranges make it an
+// overestimate.
+func (ix *Index) txBytes(doc string, terms []string, counts map[string]int, rec []byte, old Document, had bool) int {
+	shard := ix.shard(doc)
+	conf := func(k int) int { return 2*k + 1 }
+	dk := len(ix.docKey(doc))
+	n := dk + len(rec) + 2*conf(dk) // set, read and write conflicts
+	for _, sk := range [][]byte{ix.statKey(shard, "n"), ix.statKey(shard, "len")} {
+		n += 2 * (len(sk) + 8 + conf(len(sk)))
 	}
+	plen := len(encodePosting(math.MaxInt32, math.MaxInt32))
+	for _, term := range terms {
+		pk, fk := len(ix.postingKey(term, doc)), len(ix.dfKey(term, shard))
+		n += pk + plen + conf(pk) + fk + 8 + conf(fk)
+		if counts[term] > 1 {
+			mk := len(ix.maxKey(term))
+			n += mk + 8 + conf(mk)
+		}
+	}
+	if had {
+		n += dk + 1 // the old record's clear
+		for term := range old.Terms {
+			pk, fk := len(ix.postingKey(term, doc)), len(ix.dfKey(term, shard))
+			n += conf(pk) + 2*(fk+8)              // the clear's bounds, Add, CompareAndClear
+			if _, again := counts[term]; !again { // else counted above
+				n += conf(pk) + conf(fk)
+			}
+		}
+	}
+	return n
+}
+
+func (ix *Index) removeDoc(tx layer.Tx, doc string, d Document) {
 	shard := ix.shard(doc)
 	for term := range d.Terms {
 		tx.Clear(ix.postingKey(term, doc))
@@ -299,7 +363,6 @@ func (ix *Index) remove(tx layer.Tx, doc string) (bool, error) {
 	tx.Clear(ix.docKey(doc))
 	tx.Add(ix.statKey(shard, "n"), le64(-1))
 	tx.Add(ix.statKey(shard, "len"), le64(-int64(d.Length)))
-	return true, nil
 }
 
 // Document returns what the index keeps of doc, or ErrNotFound.

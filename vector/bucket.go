@@ -30,6 +30,11 @@ const (
 	MaxMetadataSize = 40 * 1024
 	// MaxMetadataKeys is the most top-level fields metadata may have.
 	MaxMetadataKeys = 64
+	// MaxBatchBytes is the largest estimated transaction size (mutations
+	// and conflict ranges, as FoundationDB counts them) one PutMany may
+	// write: headroom under FoundationDB's 10 MB limit for the caller's
+	// other writes. At 3072 dimensions that is about 600 vectors.
+	MaxBatchBytes = 8_000_000
 	// MaxNList is the most lists (centroids) an ivf index may have.
 	MaxNList = 65536
 )

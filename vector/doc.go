@@ -53,8 +53,11 @@
 // (reservoir sampling, page by page), runs k-means (spherical for cosine)
 // outside any transaction, installs the centroids as a new generation in
 // one transaction, then moves the existing vectors to the lists of their
-// nearest centroids, TrainOptions.PageSize per transaction (MigrateStep,
-// Migrate). From the install on, puts go to their nearest list of the new
+// nearest centroids, TrainOptions.PageSize entries and at most about
+// TrainOptions.StepBytes (DefaultStepBytes, 4 MB) per transaction
+// (MigrateStep, Migrate). A step reads the old entries as a snapshot and
+// conflicts only on those it moves, so puts and deletes of other vectors
+// do not make it retry. From the install on, puts go to their nearest list of the new
 // generation, and searches probe the NProbe nearest lists of it plus every
 // entry still in an older generation, so search results stay correct at
 // every point of the job; a job stopped after the install is finished by
@@ -90,6 +93,10 @@
 //
 // # Caveats
 //
+//   - PutMany writes its whole batch in the caller's transaction: a batch
+//     whose estimated size (vectors, keys, conflict ranges) exceeds
+//     MaxBatchBytes (8,000,000: about 600 vectors of 3072 dimensions)
+//     fails with ErrBatchTooLarge. Split large loads across transactions.
 //   - Search in one transaction is bounded by FoundationDB's five-second
 //     transaction lifetime: an exact search over a large index belongs in
 //     SearchDB. SearchDB's pages and lists are read at different versions,

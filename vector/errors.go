@@ -28,6 +28,9 @@ var (
 	// ErrMetadata means metadata that is too large, has too many fields,
 	// or cannot be encoded as JSON.
 	ErrMetadata = errors.New("vector: invalid metadata")
+	// ErrBatchTooLarge means a PutMany batch whose estimated transaction
+	// size exceeds MaxBatchBytes: split it across transactions.
+	ErrBatchTooLarge = errors.New("vector: batch too large for one transaction")
 	// ErrFilter means a filter that does not parse; the error is a
 	// *FilterError that names where.
 	ErrFilter = errors.New("vector: invalid filter")

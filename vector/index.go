@@ -204,7 +204,11 @@ func (ix *Index) Put(tx layer.Tx, key string, vec []float32, md map[string]any) 
 }
 
 // PutMany stores several vectors; it reads every key's current place
-// before waiting on any. A key given twice keeps its last item.
+// before waiting on any. A key given twice keeps its last item. A batch
+// whose estimated transaction size (every write as if replacing an old
+// vector, with conflict ranges) exceeds MaxBatchBytes fails with
+// ErrBatchTooLarge, writing nothing: the caller splits large batches
+// across transactions.
 func (ix *Index) PutMany(tx layer.Tx, items []Item) error {
 	in, cents, err := ix.state(tx)
 	if err != nil {
@@ -217,6 +221,7 @@ func (ix *Index) PutMany(tx layer.Tx, items []Item) error {
 	}
 	preps := make([]prepared, len(items))
 	keys := make([][]byte, len(items))
+	size := 0
 	for i, it := range items {
 		if err := checkKey(it.Key); err != nil {
 			return err
@@ -235,6 +240,13 @@ func (ix *Index) PutMany(tx layer.Tx, items []Item) error {
 		value := append(EncodeVector(it.Vector), md...)
 		preps[i] = prepared{ix.entryKey(in.Gen, list, it.Key), value, tuple.Tuple{in.Gen, list}.Pack()}
 		keys[i] = ix.primaryKey(it.Key)
+		// The primary key's set, read and write conflicts; the entry's set
+		// and write conflict; an old entry's clear and write conflict.
+		pk, ek := len(keys[i]), len(preps[i].entry)
+		size += pk + len(preps[i].place) + 2*(2*pk+1) + ek + len(value) + 2*ek + 1 + 2*(2*ek+1)
+		if size > MaxBatchBytes {
+			return fmt.Errorf("%w: the first %d of %d items come to about %d bytes, over the limit of %d", ErrBatchTooLarge, i+1, len(items), size, MaxBatchBytes)
+		}
 	}
 	olds, err := layer.GetAll(tx, keys)
 	if err != nil {

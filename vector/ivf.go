@@ -1,6 +1,7 @@
 package vector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -27,6 +28,9 @@ type TrainOptions struct {
 	// PageSize is how many entries each transaction reads (sampling) or
 	// moves (migration); 0 means 1000.
 	PageSize int
+	// StepBytes bounds each migration transaction's size, as
+	// MigrateStep's maxBytes; 0 means DefaultStepBytes.
+	StepBytes int
 	// InstallOnly stops the job once the centroids are installed, leaving
 	// the move of existing vectors to Migrate (which may run later, in
 	// the background): searches stay correct meanwhile, but scan every
@@ -47,9 +51,10 @@ type TrainResult struct {
 // bounded transactions: one pass reads the sample page by page; one
 // transaction installs the centroids as a new generation (from then on,
 // puts go to the new lists and searches probe them, and scan in full what
-// is still to be moved); then transactions of opts.PageSize entries move
-// the rest. Interrupted before the install, it has changed nothing;
-// after, Migrate (or another Train) finishes the move. Calling Train again
+// is still to be moved); then transactions of opts.PageSize entries (and
+// at most about opts.StepBytes bytes) move the rest. Interrupted before
+// the install, it has changed nothing; after, Migrate (or another Train)
+// finishes the move. Calling Train again
 // retrains.
 func (ix *Index) Train(ctx context.Context, db layer.DB, opts TrainOptions) (TrainResult, error) {
 	if opts.PageSize <= 0 {
@@ -110,7 +115,7 @@ func (ix *Index) Train(ctx context.Context, db layer.DB, opts TrainOptions) (Tra
 	if opts.InstallOnly {
 		return TrainResult{Gen: gen, Lists: len(cents), Sampled: len(sample)}, nil
 	}
-	moved, err := ix.Migrate(ctx, db, opts.PageSize)
+	moved, err := ix.migrate(ctx, db, opts.PageSize, opts.StepBytes)
 	return TrainResult{Gen: gen, Lists: len(cents), Sampled: len(sample), Moved: moved}, err
 }
 
@@ -135,50 +140,96 @@ func (ix *Index) sample(ctx context.Context, db layer.DB, in IndexInfo, size, pa
 	return out, err
 }
 
+// DefaultStepBytes is the default byte budget of one migration step:
+// about what its transaction sends FoundationDB (keys and values of its
+// mutations and its conflict ranges), well under the 10 MB limit.
+const DefaultStepBytes = 4_000_000
+
 // Migrate moves the entries of older generations to their nearest lists of
-// the current one, page entries per transaction, and returns how many it
-// moved. It resumes an interrupted Train.
+// the current one, up to page entries (and DefaultStepBytes) per
+// transaction, and returns how many it moved. It resumes an interrupted
+// Train.
 func (ix *Index) Migrate(ctx context.Context, db layer.DB, page int) (int, error) {
+	return ix.migrate(ctx, db, page, 0)
+}
+
+func (ix *Index) migrate(ctx context.Context, db layer.DB, page, maxBytes int) (int, error) {
 	if page <= 0 {
 		page = 1000
 	}
 	total := 0
 	for {
-		n, err := layer.Transact(ctx, db, func(tx layer.Tx) (int, error) { return ix.MigrateStep(tx, page) })
-		total += n
-		if err != nil || n < page {
+		type step struct {
+			n    int
+			more bool
+		}
+		s, err := layer.Transact(ctx, db, func(tx layer.Tx) (step, error) {
+			n, more, err := ix.MigrateStep(tx, page, maxBytes)
+			return step{n, more}, err
+		})
+		total += s.n
+		if err != nil || !s.more {
 			return total, err
 		}
 	}
 }
 
 // MigrateStep moves up to n entries of older generations to their nearest
-// lists, in the caller's transaction, and returns how many it moved:
-// fewer than n means none are left.
-func (ix *Index) MigrateStep(tx layer.Tx, n int) (int, error) {
-	in, cents, err := ix.state(tx)
-	if err != nil || cents == nil {
-		return 0, err
+// lists, in the caller's transaction, stopping before its writes (with
+// their conflict ranges) exceed about maxBytes (0 means DefaultStepBytes;
+// at least one entry moves). It returns how many it moved and whether any
+// are left.
+//
+// It reads the old entries as a snapshot and adds a read conflict on each
+// entry it moves, so only a concurrent put or delete of a moved key (which
+// clears that very entry) conflicts with it: a step does not fail for
+// writes to the entries it leaves for later. Either order is then safe: a
+// put that commits first makes the step retry (and no longer see the
+// entry); a step that commits first rewrites the key's place, which the
+// put read, so the put retries and clears the moved entry instead.
+func (ix *Index) MigrateStep(tx layer.Tx, n, maxBytes int) (moved int, more bool, err error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultStepBytes
 	}
-	kvs, err := tx.GetRange(ix.staleRange(in.Gen), layer.RangeOptions{Limit: n, Mode: layer.StreamingModeWantAll}).Slice()
+	in, cents, err := ix.state(tx)
+	if err != nil || cents == nil || n <= 0 {
+		return 0, false, err
+	}
+	// Read no more entries than can fit (each has at least the vector),
+	// plus one to learn whether any are left.
+	limit := min(n, maxBytes/(4*in.Dims)+1)
+	kvs, err := tx.Snapshot().GetRange(ix.staleRange(in.Gen), layer.RangeOptions{Limit: limit, Mode: layer.StreamingModeWantAll}).Slice()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	pfx := len(ix.ss.Bytes())
+	used := 0
 	for _, kv := range kvs {
 		key, err := entryVectorKey(kv.Key[pfx:])
 		if err != nil {
-			return 0, err
+			return moved, false, err
 		}
 		if len(kv.Value) < 4*in.Dims {
-			return 0, fmt.Errorf("%w: entry of %d bytes", ErrCorrupt, len(kv.Value))
+			return moved, false, fmt.Errorf("%w: entry of %d bytes", ErrCorrupt, len(kv.Value))
 		}
 		l := int64(nearest(in.Metric, cents, decodeVector(kv.Value, in.Dims)))
+		ek, pk, place := ix.entryKey(in.Gen, l, key), ix.primaryKey(key), tuple.Tuple{in.Gen, l}.Pack()
+		// What FoundationDB counts: the clear's bounds, its write and read
+		// conflict ranges; each set's key and value and write conflict range.
+		cost := 3*(2*len(kv.Key)+1) + len(ek) + len(kv.Value) + 2*len(ek) + 1 + len(pk) + len(place) + 2*len(pk) + 1
+		if moved > 0 && used+cost > maxBytes {
+			return moved, true, nil
+		}
+		used += cost
+		if err := tx.AddReadConflictRange(layer.KeyRange{Begin: kv.Key, End: append(bytes.Clone(kv.Key), 0)}); err != nil {
+			return moved, false, err
+		}
 		tx.Clear(kv.Key)
-		tx.Set(ix.entryKey(in.Gen, l, key), kv.Value)
-		tx.Set(ix.primaryKey(key), tuple.Tuple{in.Gen, l}.Pack())
+		tx.Set(ek, kv.Value)
+		tx.Set(pk, place)
+		moved++
 	}
-	return len(kvs), nil
+	return moved, len(kvs) == limit, nil
 }
 
 // kmeans runs Lloyd's algorithm from k distinct sample points. For the

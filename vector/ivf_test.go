@@ -109,7 +109,7 @@ func TestResume(t *testing.T) {
 		t.Fatalf("Train = %+v, %v", res, err)
 	}
 	check("installed, nothing moved")
-	moved, err := layer.Transact(ctx, db, func(tx layer.Tx) (int, error) { return ix.MigrateStep(tx, 500) })
+	moved, err := layer.Transact(ctx, db, func(tx layer.Tx) (int, error) { m, _, err := ix.MigrateStep(tx, 500, 0); return m, err })
 	if err != nil || moved != 500 {
 		t.Fatalf("MigrateStep = %d, %v", moved, err)
 	}
