@@ -33,6 +33,14 @@
 // pages, each in its own transaction, the next one passing the
 // Continuation of the one before as QueryOptions.After.
 //
+// A page also has a scan budget (QueryOptions.ScanLimit, DefaultScanLimit
+// index entries for a query with a Limit): a selective query that reads
+// many candidates to find few matches stops there, so that the page ends
+// well inside the transaction's time limit. Such a page returns fewer ids
+// than Limit, possibly none, with a non-nil continuation that resumes
+// after the last entry read. Keep paging while the continuation is not
+// nil: the end of the results is a nil continuation, never a short page.
+//
 // Stores may be registered by name (Create, Open, List, Drop, in the
 // catalog of internal/catalog under the kind "eav"; DefaultRegistry is the
 // strata command line's).
@@ -121,7 +129,8 @@
 // of a list match: an index entry of an attribute with several values
 // carries a mark, and the driver reads that document's value to yield it
 // only at its first matching entry. A Continuation records the query's
-// fingerprint, its driver and the last index key yielded; resuming starts
+// fingerprint, its driver and the last index key yielded (or read, after
+// a stop on the scan budget); resuming starts
 // after that key, so it neither repeats nor skips an id whose entries are
 // unchanged, even if other documents changed in between.
 //

@@ -306,7 +306,14 @@ func (s *Store) jobStep(tx layer.Tx, j Job, opts JobOptions) (JobStatus, error) 
 	if rec.cursor != nil {
 		r.Begin = append(cat(s.hdr, rec.cursor), 0x00)
 	}
-	kvs, err := tx.GetRange(r, layer.RangeOptions{Limit: opts.StepDocs, Mode: layer.StreamingModeWantAll}).Slice()
+	// The headers are read as a snapshot, so that a concurrent write to a
+	// document the step leaves alone does not conflict it; the documents
+	// it changes get read conflicts (below). That is enough: a writer
+	// maintains the entries of every declared rule, ready or not, so a
+	// document written after this snapshot is indexed by its writer, and
+	// one that gains a dropped attribute after it is as if written after
+	// the step. The step's value reads are strict as well.
+	kvs, err := tx.Snapshot().GetRange(r, layer.RangeOptions{Limit: opts.StepDocs, Mode: layer.StreamingModeWantAll}).Slice()
 	if err != nil {
 		return JobStatus{}, err
 	}
@@ -331,6 +338,9 @@ func (s *Store) jobStep(tx layer.Tx, j Job, opts JobOptions) (JobStatus, error) 
 				break
 			}
 			budget += h.size
+			if err := tx.AddReadConflictRange(layer.KeyRange{Begin: kv.Key, End: append(slices.Clip(kv.Key), 0x00)}); err != nil {
+				return JobStatus{}, err
+			}
 			for _, n := range h.names {
 				if j.selects(n) {
 					w.names = append(w.names, n)

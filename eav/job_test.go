@@ -292,3 +292,56 @@ func TestJobsWithConcurrentWriters(t *testing.T) {
 		t.Fatalf("indexes: %v", idx)
 	}
 }
+
+// A step conflicts only with writes to the documents it changes, not with
+// writes to the others it reads past.
+func TestJobStepConflicts(t *testing.T) {
+	for _, tc := range []struct {
+		id       int
+		conflict bool
+	}{{3, false}, {4, true}} {
+		db, s := newStore(t)
+		testdb.Write(t, db, func(tx layer.Tx) error { return s.DropIndex(tx, "*") })
+		testdb.Write(t, db, func(tx layer.Tx) error {
+			for i := range 10 {
+				d := Document{"name": fmt.Sprint("n", i)}
+				if i%2 == 0 {
+					d["tmp_b"] = i
+				}
+				if err := s.CreateWithID(tx, i, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		testdb.Write(t, db, func(tx layer.Tx) error { return s.AddIndex(tx, "tmp_b") })
+		j := Job{Kind: BuildIndex, Arg: "tmp_b"}
+		tx, err := db.CreateTransaction()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.jobStep(tx, j, JobOptions{StepDocs: 100, StepBytes: DefaultStepBytes}); err != nil {
+			t.Fatal(err)
+		}
+		// Concurrently, doc 3 (no tmp_b: left alone) or 4 (indexed by
+		// the step) gets a new name and a tmp_b.
+		if err := writeErr(db, func(w layer.Tx) error {
+			return s.UpsertFields(w, tc.id, Document{"name": "changed", "tmp_b": 100 + tc.id})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		err = tx.Commit()
+		if (err != nil) != tc.conflict {
+			t.Fatalf("doc %d: commit: %v, want conflict %v", tc.id, err, tc.conflict)
+		}
+		if err != nil {
+			if _, err := s.RunJob(t.Context(), db, j, JobOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkConsistent(t, db, s)
+		if got := query(t, db, s, Eq("tmp_b", 100+tc.id)); len(got) != 1 {
+			t.Fatalf("doc %d: tmp_b = %d finds %v", tc.id, 100+tc.id, got)
+		}
+	}
+}

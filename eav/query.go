@@ -440,6 +440,31 @@ type QueryOptions struct {
 	// Batch is how many candidates are checked together: their reads are
 	// all issued before any is waited for (DefaultBatch if 0).
 	Batch int
+	// ScanLimit caps the index entries (or, without conditions, document
+	// headers) one run reads. When it is reached the run stops early, even
+	// with fewer than Limit ids (even none), and Cursor.Continuation is the
+	// position after the last entry read, not after the last id yielded, so
+	// the next page resumes past what this one scanned. 0 means
+	// DefaultScanLimit when Limit is set and no cap when it is not (a
+	// query without Limit reads to the end); a negative value means no
+	// cap.
+	ScanLimit int
+}
+
+// DefaultScanLimit is the scan budget of a page (a query with a Limit)
+// when QueryOptions.ScanLimit is zero: few enough entries that a page
+// of a selective query stays well inside a transaction's time limit.
+const DefaultScanLimit = 10000
+
+// scanLimit returns the effective budget, 0 for none.
+func (o QueryOptions) scanLimit() int {
+	switch {
+	case o.ScanLimit > 0:
+		return o.ScanLimit
+	case o.ScanLimit == 0 && o.Limit > 0:
+		return DefaultScanLimit
+	}
+	return 0
 }
 
 // Continuation is an opaque position in the results of a query, from
@@ -472,7 +497,7 @@ type Cursor struct {
 	invalid bool
 	done    bool
 	driver  int    // the condition whose index is read; -1: every document
-	last    []byte // the key of the last id yielded (or resumed after)
+	last    []byte // the key of the last id yielded or, after a stop on the scan budget, read (or resumed after)
 	fp      []byte
 }
 
@@ -504,9 +529,12 @@ func (c *Cursor) Driver() (Cond, bool) {
 	return c.conds[c.driver], true
 }
 
-// Continuation returns the position after the last id All yielded, for
-// QueryOptions.After, or nil if All read the results to their end. If the
-// query was refused, it is QueryOptions.After.
+// Continuation returns the position after the last id All yielded (after
+// the last index entry it read, if it stopped on QueryOptions.ScanLimit),
+// for QueryOptions.After, or nil if All read the results to their end. A
+// page may thus yield fewer ids than Limit, even none, with a non-nil
+// continuation: page until the continuation is nil. If the query was
+// refused, it is QueryOptions.After.
 func (c *Cursor) Continuation() Continuation {
 	if !c.ran || c.invalid {
 		return c.opts.After
@@ -792,6 +820,7 @@ func (c *Cursor) run(ccs []ccond, yield func(ID, error) bool) bool {
 	if drv != nil {
 		prefix = len(s.idx) + len(drv.attrItem)
 	}
+	budget, scanned := c.opts.scanLimit(), 0
 	var split [][]byte
 	for _, kr := range ranges {
 		if c.last != nil {
@@ -822,14 +851,23 @@ func (c *Cursor) run(ccs []ccond, yield func(ID, error) bool) bool {
 				if !emit(&cd) {
 					return false
 				}
-				continue
+			} else {
+				pending = append(pending, cd)
+				want := batch
+				if c.opts.Limit > 0 {
+					want = min(batch, c.opts.Limit-yielded)
+				}
+				if len(pending) >= want && !flush() {
+					return false
+				}
 			}
-			pending = append(pending, cd)
-			want := batch
-			if c.opts.Limit > 0 {
-				want = min(batch, c.opts.Limit-yielded)
-			}
-			if len(pending) >= want && !flush() {
+			if scanned++; budget > 0 && scanned >= budget {
+				// Out of budget: finish the candidates read, then resume
+				// after this entry, matched or not.
+				if !flush() {
+					return false
+				}
+				c.last = kv.Key
 				return false
 			}
 		}

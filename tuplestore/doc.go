@@ -30,6 +30,14 @@
 // the next one passing the Continuation of the one before as
 // QueryOptions.After.
 //
+// A page also has a scan budget (QueryOptions.ScanLimit, DefaultScanLimit
+// lookups and rows for a query with a Limit): a selective join that reads
+// many rows to find few bindings stops there, so that the page ends well
+// inside the transaction's time limit. Such a page returns fewer bindings
+// than Limit, possibly none, with a non-nil continuation that resumes
+// after the last row read. Keep paging while the continuation is not nil:
+// the end of the results is a nil continuation, never a short page.
+//
 // Stores may be registered by name in the database (Create, Open, List,
 // Drop, in a registry subspace; DefaultRegistry is the strata command
 // line's), so that tools find a store's subspace and columns by name.
@@ -89,7 +97,9 @@
 // Order and continuations: bindings come in the order of the keys the plan
 // reads (for one pattern, the chosen index's key order). A Continuation
 // records the plan and the key read at each step for the last binding
-// yielded; resuming restarts each step at that key, so it neither repeats
+// yielded (after a stop on the scan budget, the keys down to the last row
+// read, whose extensions were all done); resuming restarts each step at
+// that key, so it neither repeats
 // nor skips a binding whose keys are unchanged, even if other tuples were
 // added or removed in between.
 //

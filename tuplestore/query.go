@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/strata-db/strata/internal/continuation"
 	"github.com/strata-db/strata/layer"
@@ -80,6 +81,31 @@ type QueryOptions struct {
 	// Batch is how many lookups of one pattern are issued together for
 	// consecutive bindings of the patterns before it (DefaultBatch if 0).
 	Batch int
+	// ScanLimit caps the work of one run: the lookups it issues and the
+	// rows they return. When it is reached the run stops early, even with
+	// fewer than Limit bindings (even none), and Cursor.Continuation is
+	// the position after the last row read, not after the last binding
+	// yielded, so the next page resumes past what this one scanned. 0
+	// means DefaultScanLimit when Limit is set and no cap when it is not
+	// (a query without Limit reads to the end); a negative value means no
+	// cap.
+	ScanLimit int
+}
+
+// DefaultScanLimit is the scan budget of a page (a query with a Limit)
+// when QueryOptions.ScanLimit is zero: little enough work that a page of a
+// selective join stays well inside a transaction's time limit.
+const DefaultScanLimit = 10000
+
+// scanLimit returns the effective budget, 0 for none.
+func (o QueryOptions) scanLimit() int {
+	switch {
+	case o.ScanLimit > 0:
+		return o.ScanLimit
+	case o.ScanLimit == 0 && o.Limit > 0:
+		return DefaultScanLimit
+	}
+	return 0
 }
 
 // Continuation is an opaque position in the results of a query, from
@@ -111,7 +137,7 @@ type Cursor struct {
 	ran     bool
 	invalid bool     // the query or its continuation was refused
 	done    bool     // the results were read to their end
-	last    [][]byte // the path of the last binding yielded (or resumed from)
+	last    [][]byte // the path of the last binding yielded or, after a stop on the scan budget, a prefix of the last row read (or resumed from)
 	order   []int
 	fp      []byte
 }
@@ -152,8 +178,11 @@ func (c *Cursor) Vars() []Var { return c.vars }
 // matched. It is known once All has started.
 func (c *Cursor) Order() []int { return c.order }
 
-// Continuation returns the position after the last binding All yielded,
-// for QueryOptions.After, or nil if All read the results to their end. If
+// Continuation returns the position after the last binding All yielded
+// (after the last row it read, if it stopped on QueryOptions.ScanLimit),
+// for QueryOptions.After, or nil if All read the results to their end. A
+// page may thus yield fewer bindings than Limit, even none, with a non-nil
+// continuation: page until the continuation is nil. If
 // All stopped on an error, it is where that run resumed from (or a
 // continuation that starts from the beginning), so that a retry repeats
 // nothing; if the query itself was refused, it is QueryOptions.After.
@@ -424,6 +453,14 @@ type executor struct {
 	batch  int
 	resume [][]byte // path to resume after; nil for the start
 	count  int
+	budget int // the scan budget; 0 for none
+	work   int // lookups issued and rows read
+}
+
+// spent counts n units of work and reports whether the budget is used up.
+func (e *executor) spent(n int) bool {
+	e.work += n
+	return e.budget > 0 && e.work >= e.budget
 }
 
 // brow is a partial binding: the packed items of the variables bound so
@@ -442,7 +479,7 @@ func (c *Cursor) start() (*executor, error) {
 		return nil, err
 	}
 	c.fp = fingerprint(cs, c.vars)
-	e := &executor{cur: c, tx: c.tx, nslots: len(c.vars), batch: c.opts.Batch}
+	e := &executor{cur: c, tx: c.tx, nslots: len(c.vars), batch: c.opts.Batch, budget: c.opts.scanLimit()}
 	if e.batch <= 0 {
 		e.batch = DefaultBatch
 	}
@@ -492,7 +529,9 @@ func (c *Cursor) decodeAfter(nclauses int) ([]int, [][]byte, error) {
 	}
 	ot, ok1 := t[0].(tuple.Tuple)
 	pt, ok2 := t[1].(tuple.Tuple)
-	if !ok1 || !ok2 || len(ot) != nclauses || len(pt) != 0 && len(pt) != nclauses {
+	// A path shorter than the plan (left by a stop on the scan budget)
+	// resumes after every extension of its last key.
+	if !ok1 || !ok2 || len(ot) != nclauses || len(pt) > nclauses {
 		return bad("malformed")
 	}
 	order := make([]int, nclauses)
@@ -529,7 +568,9 @@ func (e *executor) run(l int, parents []brow, yield func(Binding, error) bool) b
 		return true
 	}
 	st := &e.steps[l]
-	last := l == len(e.steps)-1
+	// The resume path's last key was done with its extensions: resume
+	// after it; before, at it.
+	last := l == len(e.resume)-1
 	// Issue every lookup of the batch before reading any.
 	lookups := make([]iter.Seq2[Row, error], len(parents))
 	for i := range parents {
@@ -548,6 +589,7 @@ func (e *executor) run(l int, parents []brow, yield func(Binding, error) bool) b
 		}
 		lookups[i] = st.c.src.Lookup(e.tx, q)
 	}
+	e.spent(len(parents))
 	var next []brow
 	for i := range parents {
 		p := &parents[i]
@@ -557,15 +599,24 @@ func (e *executor) run(l int, parents []brow, yield func(Binding, error) bool) b
 				return false
 			}
 			child, ok := e.extend(st, l, p, r)
-			if !ok {
-				continue
+			if ok {
+				next = append(next, child)
 			}
-			next = append(next, child)
-			if len(next) >= e.batch {
+			out := e.spent(1)
+			if len(next) > 0 && (len(next) >= e.batch || out) {
 				if !e.run(l+1, next, yield) {
 					return false
 				}
 				next = nil
+			}
+			if out {
+				// Out of budget, with everything up to this row done:
+				// resume after it and its extensions.
+				path := make([][]byte, l+1)
+				copy(path, p.path)
+				path[l] = slices.Clone(r.Key)
+				e.cur.last = path
+				return false
 			}
 		}
 	}
@@ -600,7 +651,7 @@ func (e *executor) extend(st *step, l int, p *brow, r Row) (brow, bool) {
 	at := len(arena)
 	arena = append(arena, r.Key...)
 	path[l] = arena[at:]
-	onPath := p.onPath && l < len(e.steps)-1 && bytes.Equal(r.Key, e.resume[l])
+	onPath := p.onPath && l < len(e.resume)-1 && bytes.Equal(r.Key, e.resume[l])
 	return brow{slots: slots, path: path, onPath: onPath}, true
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/strata-db/strata/internal/continuation"
 	"github.com/strata-db/strata/layer"
 	"github.com/strata-db/strata/layer/tuple"
 	"github.com/strata-db/strata/tuplestore"
@@ -587,7 +588,9 @@ func (s *Store) Show(tx layer.ReadTx, id ChangeID) (Change, []Edit, error) {
 
 // Changes returns every change of the store: the applied ones in apply
 // order (commit order), then the pending and abandoned ones in the order
-// of their creation.
+// of their creation. It reads every change record in one transaction, so
+// it is bounded by the transaction limits (5 s): for a store with many
+// changes, use ChangesPage.
 func (s *Store) Changes(tx layer.ReadTx) ([]Change, error) {
 	logR := tx.GetRange(s.log.Range(), layer.RangeOptions{Mode: layer.StreamingModeWantAll})
 	recR := tx.GetRange(s.changes.Range(), layer.RangeOptions{Mode: layer.StreamingModeWantAll})
@@ -641,6 +644,108 @@ func (s *Store) Changes(tx layer.ReadTx) ([]Change, error) {
 		return bytes.Compare(a.ID[:], b.ID[:])
 	})
 	return append(out, rest...), nil
+}
+
+// DefaultChangesScan is how many change records a ChangesPage reads at
+// most, past the applied ones, when its scan argument is 0.
+const DefaultChangesScan = 10000
+
+// ChangesPage returns up to limit changes (all if limit <= 0) from after,
+// a continuation of an earlier page (nil for the first), and the
+// continuation of the next page, nil after the last. The applied changes
+// come first, in apply order, as in Changes; the pending and abandoned
+// ones follow in id order (not creation order: Changes sorts them, which
+// needs them all). Looking for those, a page reads at most scan change
+// records (DefaultChangesScan if 0, no cap if negative), so it may return
+// fewer than limit changes, even none, with a non-nil continuation: page
+// until the continuation is nil. Each page is a few range reads; with
+// after, pages of different transactions resume where the last one
+// stopped.
+func (s *Store) ChangesPage(tx layer.ReadTx, limit, scan int, after tuplestore.Continuation) ([]Change, tuplestore.Continuation, error) {
+	fp := s.changes.Bytes()
+	phase, from := int64(0), []byte(nil)
+	if after != nil {
+		t, err := continuation.Decode(after, fp, 2)
+		var ok1, ok2 bool
+		if err == nil {
+			phase, ok1 = t[0].(int64)
+			from, ok2 = t[1].([]byte)
+		}
+		if err != nil || !ok1 || !ok2 || phase < 0 || phase > 1 {
+			return nil, nil, fmt.Errorf("%w: changes: malformed", tuplestore.ErrContinuation)
+		}
+	}
+	if scan == 0 {
+		scan = DefaultChangesScan
+	}
+	var out []Change
+	if phase == 0 {
+		r := s.log.Range()
+		if from != nil {
+			r.Begin = append(slices.Clip(from), 0x00)
+		}
+		kvs, err := tx.GetRange(r, layer.RangeOptions{Limit: max(limit, 0), Mode: layer.StreamingModeWantAll}).Slice()
+		if err != nil {
+			return nil, nil, err
+		}
+		futs := make([]layer.Future[[]byte], len(kvs))
+		for i, kv := range kvs {
+			if len(kv.Value) != 16 {
+				return nil, nil, fmt.Errorf("%w: apply log entry %q", ErrCorrupt, kv.Key)
+			}
+			futs[i] = tx.Get(s.changeKey(ChangeID(kv.Value)))
+		}
+		for i, f := range futs {
+			v, err := f.Get()
+			if err != nil {
+				return nil, nil, err
+			}
+			id := ChangeID(kvs[i].Value)
+			if v == nil {
+				return nil, nil, fmt.Errorf("%w: applied change %v has no record", ErrCorrupt, id)
+			}
+			c, err := decodeRecord(id, v)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, c)
+		}
+		if limit > 0 && len(out) >= limit {
+			return out, continuation.Encode(fp, int64(0), kvs[len(kvs)-1].Key), nil
+		}
+		phase, from = 1, nil
+	}
+	r := s.changes.Range()
+	if from != nil {
+		r.Begin = append(slices.Clip(from), 0x00)
+	}
+	read := 0
+	for kv, err := range tx.GetRange(r, layer.RangeOptions{}).All() {
+		if err != nil {
+			return nil, nil, err
+		}
+		read++
+		t, err := s.changes.Unpack(kv.Key)
+		var u tuple.UUID
+		ok := err == nil && len(t) == 1
+		if ok {
+			u, ok = t[0].(tuple.UUID)
+		}
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: change key %q", ErrCorrupt, kv.Key)
+		}
+		c, err := decodeRecord(ChangeID(u), kv.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.State != Applied {
+			out = append(out, c)
+		}
+		if limit > 0 && len(out) >= limit || scan > 0 && read >= scan {
+			return out, continuation.Encode(fp, int64(1), slices.Clone(kv.Key)), nil
+		}
+	}
+	return out, nil, nil
 }
 
 func compareInt(a, b int64) int {

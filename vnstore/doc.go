@@ -32,8 +32,12 @@
 //	events, err := s.History(tx, tuple)  // every add and remove, with change and version
 //
 // Latest, AsOf and WithPending return those states as Sources, to join
-// with other stores in one tuplestore.Join. Changes lists the changes
-// (applied ones in apply order), Show one change and its tuples.
+// with other stores in one tuplestore.Join. Pages of a Query follow
+// tuplestore's rules: a page may stop on its scan budget with fewer than
+// Limit bindings, even none, and a non-nil continuation; the end is a nil
+// continuation. Changes lists the changes (applied ones in apply order)
+// in one transaction, ChangesPage in pages; Show one change and its
+// tuples.
 //
 // Stores may be registered by name (Create, Open, List, Drop) in the
 // registry of internal/catalog, as tuplestore's are, under the kind

@@ -22,11 +22,15 @@ type QueryOptions struct {
 	// Pending exclude each other.
 	Pending ChangeID
 
-	// Limit, After and Batch are those of tuplestore.QueryOptions; Ask
-	// ignores them.
-	Limit int
-	After tuplestore.Continuation
-	Batch int
+	// Limit, After, Batch and ScanLimit are those of
+	// tuplestore.QueryOptions; Ask ignores them. As there, a page may
+	// yield fewer than Limit bindings (even none) with a non-nil
+	// continuation when it runs out of scan budget: page until the
+	// continuation is nil.
+	Limit     int
+	After     tuplestore.Continuation
+	Batch     int
+	ScanLimit int
 }
 
 func (o QueryOptions) check() error {
@@ -82,7 +86,7 @@ func (s *Store) source(opts QueryOptions) tuplestore.Source {
 // the live index; as of a change, one range read of the history; with a
 // pending change, those of the live index and of the change's edits.
 func (s *Store) Query(tx layer.ReadTx, opts QueryOptions, patterns ...tuplestore.Pattern) *tuplestore.Cursor {
-	qo := tuplestore.QueryOptions{Limit: opts.Limit, After: opts.After, Batch: opts.Batch}
+	qo := tuplestore.QueryOptions{Limit: opts.Limit, After: opts.After, Batch: opts.Batch, ScanLimit: opts.ScanLimit}
 	var src tuplestore.Source
 	if err := opts.check(); err != nil {
 		src = errSource{s.n, err}
