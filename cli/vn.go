@@ -363,25 +363,39 @@ func vnChangeList(ctx context.Context, cmd *ucli.Command) (err error) {
 		return err
 	}
 	defer s.close(&err)
-	changes, err := readTx(ctx, s, func(tx layer.ReadTx) ([]vnstore.Change, error) {
-		st, err := openVN(tx, a[0])
-		if err != nil {
-			return nil, err
+	// Long histories are listed a page per transaction.
+	l := newListWriter(s.stdout, s.format, vnChangeColumns...)
+	var after tuplestore.Continuation
+	err = pages(0, func(n int) (int, bool, error) {
+		type page struct {
+			changes []vnstore.Change
+			next    tuplestore.Continuation
 		}
-		return st.Changes(tx.Snapshot())
+		p, err := readTx(ctx, s, func(tx layer.ReadTx) (page, error) {
+			st, err := openVN(tx, a[0])
+			if err != nil {
+				return page{}, err
+			}
+			changes, next, err := st.ChangesPage(tx.Snapshot(), n, 0, after)
+			return page{changes, next}, err
+		})
+		if err != nil {
+			return 0, false, err
+		}
+		for _, c := range p.changes {
+			version := ""
+			if c.State == vnstore.Applied {
+				version = formatItem(c.Version)
+			}
+			if err := l.Row(c.ID.String(), c.State.String(), version, c.Tuples, oneLine(c.Message)); err != nil {
+				return 0, false, err
+			}
+		}
+		after = p.next
+		return len(p.changes), p.next != nil, nil
 	})
 	if err != nil {
 		return err
-	}
-	l := newListWriter(s.stdout, s.format, vnChangeColumns...)
-	for _, c := range changes {
-		version := ""
-		if c.State == vnstore.Applied {
-			version = formatItem(c.Version)
-		}
-		if err := l.Row(c.ID.String(), c.State.String(), version, c.Tuples, oneLine(c.Message)); err != nil {
-			return err
-		}
 	}
 	return l.Close()
 }
