@@ -208,6 +208,8 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *ucli.Command {
 			searchCommand(),
 			vectorCommand(),
 			statusCommand(),
+			importCommand(),
+			demoCommand(),
 		},
 	}
 	setUsageErrorHandler(root)

@@ -98,6 +98,8 @@
 //	strata vector train BUCKET INDEX    (--nlist N, --sample N, --seed N)
 //	strata vector stats BUCKET [INDEX]
 //	strata status
+//	strata import debian                (--from PATH..., --batch N, --batch-bytes BYTES)
+//	strata demo                         (--from PATH..., --package NAME)
 //	strata completion bash|zsh|fish|pwsh
 //
 // with the global flags --db URL (or $STRATA_DB; default ./strata-data),
@@ -179,6 +181,13 @@
 // transaction approaches FoundationDB's five-second limit; tuple query,
 // vn query and eav query page the same way (10,000 matches or one second),
 // each page resuming from the continuation of the one before.
+//
+// import debian loads the Debian/Ubuntu package catalog (dpkg status and
+// apt lists, or --from files) into every layer under the name "debian",
+// in bounded, resumable transactions (package internal/debian), with a
+// progress bar on stderr and a summary on stdout; demo imports it into an
+// empty database and prints a tour of answers from every layer, each with
+// the command that gives it.
 //
 // # Exit codes
 //
