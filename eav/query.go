@@ -452,20 +452,11 @@ type QueryOptions struct {
 }
 
 // DefaultScanLimit is the scan budget of a page (a query with a Limit)
-// when QueryOptions.ScanLimit is zero: few enough entries that a page
-// of a selective query stays well inside a transaction's time limit.
-const DefaultScanLimit = 10000
+// when QueryOptions.ScanLimit is zero.
+const DefaultScanLimit = continuation.DefaultScanLimit
 
 // scanLimit returns the effective budget, 0 for none.
-func (o QueryOptions) scanLimit() int {
-	switch {
-	case o.ScanLimit > 0:
-		return o.ScanLimit
-	case o.ScanLimit == 0 && o.Limit > 0:
-		return DefaultScanLimit
-	}
-	return 0
-}
+func (o QueryOptions) scanLimit() int { return continuation.ScanBudget(o.ScanLimit, o.Limit) }
 
 // Continuation is an opaque position in the results of a query, from
 // Cursor.Continuation, that QueryOptions.After resumes from. It is valid

@@ -54,3 +54,22 @@ func String(c []byte) string { return base64.RawURLEncoding.EncodeToString(c) }
 
 // Parse reads the text form of a continuation.
 func Parse(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// DefaultScanLimit is a page's scan budget when the caller sets a result
+// limit but no budget of its own: little enough work (index entries, or
+// lookups and the rows they return) that a page of a selective query
+// stays well inside a transaction's five seconds.
+const DefaultScanLimit = 10000
+
+// ScanBudget returns a page's effective scan budget, 0 for none, from the
+// caller's scanLimit (positive: that many; 0: DefaultScanLimit when limit
+// is set, else none; negative: none) and result limit.
+func ScanBudget(scanLimit, limit int) int {
+	switch {
+	case scanLimit > 0:
+		return scanLimit
+	case scanLimit == 0 && limit > 0:
+		return DefaultScanLimit
+	}
+	return 0
+}
