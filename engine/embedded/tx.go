@@ -133,20 +133,29 @@ func clone(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
 
 // ---- Mutations ----
 
+// writable checks a key and value (or operand) as FoundationDB checks a
+// mutation's, putting the transaction in the error state the next read or
+// Commit reports if they are not; called with t.mu held.
+func (t *tx) writable(key, value []byte) bool {
+	err := checkWriteKey(key)
+	switch {
+	case t.committing:
+		err = layer.ErrUsedDuringCommit
+	case err == nil && len(value) > layer.MaxValueSize:
+		err = layer.ErrValueTooLarge
+	}
+	if err != nil {
+		t.fail(err)
+		return false
+	}
+	return true
+}
+
 // Set implements layer.Tx.
 func (t *tx) Set(key, value []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.committing {
-		t.fail(layer.ErrUsedDuringCommit)
-		return
-	}
-	if err := checkWriteKey(key); err != nil {
-		t.fail(err)
-		return
-	}
-	if len(value) > layer.MaxValueSize {
-		t.fail(layer.ErrValueTooLarge)
+	if !t.writable(key, value) {
 		return
 	}
 	t.writes.set(key, value)
@@ -196,16 +205,7 @@ func (t *tx) ClearRange(r layer.KeyRange) {
 func (t *tx) atomic(typ opType, key, param []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.committing {
-		t.fail(layer.ErrUsedDuringCommit)
-		return
-	}
-	if err := checkWriteKey(key); err != nil {
-		t.fail(err)
-		return
-	}
-	if len(param) > layer.MaxValueSize {
-		t.fail(layer.ErrValueTooLarge)
+	if !t.writable(key, param) {
 		return
 	}
 	t.writes.atomic(key, typ, param)
@@ -245,16 +245,7 @@ func (t *tx) CompareAndClear(key, param []byte) { t.atomic(opCompareAndClear, ke
 func (t *tx) SetVersionstampedKey(key, value []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.committing {
-		t.fail(layer.ErrUsedDuringCommit)
-		return
-	}
-	if err := checkWriteKey(key); err != nil {
-		t.fail(err)
-		return
-	}
-	if len(value) > layer.MaxValueSize {
-		t.fail(layer.ErrValueTooLarge)
+	if !t.writable(key, value) {
 		return
 	}
 	pos, ok := versionstampOffset(key)
@@ -278,16 +269,7 @@ func (t *tx) SetVersionstampedKey(key, value []byte) {
 func (t *tx) SetVersionstampedValue(key, value []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.committing {
-		t.fail(layer.ErrUsedDuringCommit)
-		return
-	}
-	if err := checkWriteKey(key); err != nil {
-		t.fail(err)
-		return
-	}
-	if len(value) > layer.MaxValueSize {
-		t.fail(layer.ErrValueTooLarge)
+	if !t.writable(key, value) {
 		return
 	}
 	if _, ok := versionstampOffset(value); !ok {
