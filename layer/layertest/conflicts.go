@@ -31,6 +31,21 @@ func (e *env) race(read func(r layer.Tx), write func(w layer.Tx)) error {
 	return err
 }
 
+// fourKeyRange makes the env reset to the keys l/a, l/b, l/c and l/d
+// (values "1" to "4") before each race, and returns the range l/ to l/z
+// that holds them, for the range-conflict subtests.
+func (e *env) fourKeyRange() layer.KeyRange {
+	e.reset = func() {
+		e.do(func(tx layer.Tx) {
+			tx.ClearRange(e.rng("l"))
+			for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
+				tx.Set(e.k(k), []byte{byte('1' + i)})
+			}
+		})
+	}
+	return layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+}
+
 // expectRace runs race and checks that the reader conflicted (1020) or
 // committed.
 func (e *env) expectRace(what string, wantConflict bool, read func(r layer.Tx), write func(w layer.Tx)) {
@@ -149,15 +164,7 @@ func (s *suite) testConflicts(t *testing.T) {
 
 	t.Run("RangeLimitForward", func(t *testing.T) {
 		e := s.env(t)
-		e.reset = func() {
-			e.do(func(tx layer.Tx) {
-				tx.ClearRange(e.rng("l"))
-				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
-					tx.Set(e.k(k), []byte{byte('1' + i)})
-				}
-			})
-		}
-		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		r := e.fourKeyRange()
 		read := func(tx layer.Tx) {
 			kvs := mustRange(t, tx, r, layer.RangeOptions{Limit: 2})
 			if len(kvs) != 2 || string(kvs[1].Key) != e.prefix+"l/b" {
@@ -175,15 +182,7 @@ func (s *suite) testConflicts(t *testing.T) {
 
 	t.Run("RangeLimitReverse", func(t *testing.T) {
 		e := s.env(t)
-		e.reset = func() {
-			e.do(func(tx layer.Tx) {
-				tx.ClearRange(e.rng("l"))
-				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
-					tx.Set(e.k(k), []byte{byte('1' + i)})
-				}
-			})
-		}
-		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		r := e.fourKeyRange()
 		read := func(tx layer.Tx) {
 			kvs := mustRange(t, tx, r, layer.RangeOptions{Limit: 2, Reverse: true})
 			if len(kvs) != 2 || string(kvs[1].Key) != e.prefix+"l/c" {
@@ -201,15 +200,7 @@ func (s *suite) testConflicts(t *testing.T) {
 
 	t.Run("RangeAllBreak", func(t *testing.T) {
 		e := s.env(t)
-		e.reset = func() {
-			e.do(func(tx layer.Tx) {
-				tx.ClearRange(e.rng("l"))
-				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
-					tx.Set(e.k(k), []byte{byte('1' + i)})
-				}
-			})
-		}
-		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		r := e.fourKeyRange()
 		// Reading with Limit 3 and breaking after two rows: the rows consumed
 		// are covered, the row past the limit is not. (Whether the third row
 		// is covered depends on how rows are batched, so it is not asserted.)
@@ -252,15 +243,7 @@ func (s *suite) testConflicts(t *testing.T) {
 		// records a range read's conflict range when its rows arrive,
 		// before the caller can write them).
 		e := s.env(t)
-		e.reset = func() {
-			e.do(func(tx layer.Tx) {
-				tx.ClearRange(e.rng("l"))
-				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
-					tx.Set(e.k(k), []byte{byte('1' + i)})
-				}
-			})
-		}
-		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		r := e.fourKeyRange()
 		rmw := func(opts layer.RangeOptions, write func(tx layer.Tx, kv layer.KeyValue)) func(tx layer.Tx) {
 			return func(tx layer.Tx) {
 				n := 0
@@ -312,15 +295,7 @@ func (s *suite) testConflicts(t *testing.T) {
 		// rows pulled are read, and conflict. (Rows not pulled may or may
 		// not be covered, depending on how rows are batched.)
 		e := s.env(t)
-		e.reset = func() {
-			e.do(func(tx layer.Tx) {
-				tx.ClearRange(e.rng("l"))
-				for i, k := range []string{"l/a", "l/b", "l/c", "l/d"} {
-					tx.Set(e.k(k), []byte{byte('1' + i)})
-				}
-			})
-		}
-		r := layer.KeyRange{Begin: e.k("l/"), End: e.k("l/z")}
+		r := e.fourKeyRange()
 		for _, c := range []struct {
 			what string
 			opts layer.RangeOptions
